@@ -1,0 +1,62 @@
+// Status values: every fallible call in bert-wasm returns one instead of throwing or aborting.
+#pragma once
+
+#include <string>
+#include <utility>
+
+namespace bert {
+
+enum class StatusCode {
+  kOk = 0,
+  kInvalidArgument,  // bad call arguments (e.g. top_k < 1, empty batch)
+  kBadConfig,        // config.json missing, malformed or inconsistent
+  kBadVocab,         // vocab.txt / tokenizer.json unusable
+  kBadWeights,       // safetensors malformed, tensor missing, wrong shape or dtype
+  kBadText,          // text is not valid UTF-8
+  kNoMask,           // fill-mask on a text without [MASK]
+  kNoMlmHead,        // fill-mask on a checkpoint without an MLM head
+  kTooLong,          // input longer than the model's positions with truncation off
+  kIo,               // a file could not be read
+};
+
+class Status {
+ public:
+  Status() = default;
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+
+  bool ok() const { return code_ == StatusCode::kOk; }
+  StatusCode code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  StatusCode code_ = StatusCode::kOk;
+  std::string message_;
+};
+
+inline Status Error(StatusCode code, std::string message) { return Status(code, std::move(message)); }
+
+// Stable short names, used by the CLI and as JS error codes (E_ + name).
+inline const char* StatusCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "OK";
+    case StatusCode::kInvalidArgument: return "INVALID_ARGUMENT";
+    case StatusCode::kBadConfig: return "BAD_CONFIG";
+    case StatusCode::kBadVocab: return "BAD_VOCAB";
+    case StatusCode::kBadWeights: return "BAD_WEIGHTS";
+    case StatusCode::kBadText: return "BAD_TEXT";
+    case StatusCode::kNoMask: return "NO_MASK";
+    case StatusCode::kNoMlmHead: return "NO_MLM_HEAD";
+    case StatusCode::kTooLong: return "TOO_LONG";
+    case StatusCode::kIo: return "IO";
+  }
+  return "UNKNOWN";
+}
+
+}  // namespace bert
+
+// Propagates a non-OK status to the caller.
+#define BERT_RETURN_IF_ERROR(expr)          \
+  do {                                      \
+    ::bert::Status bert_status_ = (expr);   \
+    if (!bert_status_.ok()) return bert_status_; \
+  } while (0)

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the build and tests need on a fresh Debian bookworm machine (idempotent).
+set -euo pipefail
+
+packages=(cmake g++ make libgtest-dev libsimde-dev nlohmann-json3-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=$([ "$(id -u)" = 0 ] && echo "" || echo sudo)
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
