@@ -1,0 +1,52 @@
+// The BERT weights in compute form: f32, GEMM weights packed into panels, Q/K/V fused.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "config.h"
+#include "linear.h"
+#include "safetensors.h"
+#include "status.h"
+
+namespace bert {
+
+struct LayerNormWeights {
+  std::vector<float> gamma, beta;
+};
+
+struct LayerWeights {
+  Linear qkv;  // [3H x H]: query, key and value in one product
+  Linear attention_output;
+  LayerNormWeights attention_norm;
+  Linear intermediate;  // [I x H]
+  Linear output;        // [H x I]
+  LayerNormWeights output_norm;
+};
+
+struct MlmHeadWeights {
+  Linear transform;  // [H x H], followed by the activation and transform_norm
+  LayerNormWeights transform_norm;
+  std::vector<float> decoder;  // [V x H]; empty when tied to the word embeddings
+  std::vector<float> bias;     // [V]
+};
+
+struct Weights {
+  std::vector<float> word_embeddings;        // [V x H]
+  std::vector<float> position_embeddings;    // [P x H]
+  std::vector<float> token_type_embeddings;  // [types x H]
+  LayerNormWeights embedding_norm;
+  std::vector<LayerWeights> layers;
+  std::optional<Linear> pooler;         // BertModel / pretraining checkpoints
+  std::optional<MlmHeadWeights> mlm;    // BertForMaskedLM checkpoints
+
+  // The MLM decoder matrix [V x H]: stored, or tied to the word embeddings.
+  const float* decoder() const { return mlm && !mlm->decoder.empty() ? mlm->decoder.data() : word_embeddings.data(); }
+};
+
+// Reads every tensor the model uses from `file`, checking names, dtypes and shapes against `config`.
+// Accepts BertForMaskedLM ("bert." prefix) and BertModel (bare) names, legacy LayerNorm gamma/beta, and
+// a stored or tied MLM decoder. Unused tensors (NSP head, position_ids) are ignored.
+Status LoadWeights(const SafeTensors& file, const Config& config, Weights* out);
+
+}  // namespace bert
