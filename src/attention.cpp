@@ -1,0 +1,60 @@
+#include "attention.h"
+
+#include <cmath>
+#include <cstring>
+
+#include "kernels/gemm.h"
+#include "kernels/vector_ops.h"
+#include "linear.h"
+
+namespace bert {
+
+void Attention::Reserve(int threads, int max_len, int head_size) {
+  if (static_cast<int>(scratch_.size()) < threads) scratch_.resize(static_cast<size_t>(threads));
+  for (Scratch& s : scratch_) {
+    const size_t k_size = PackedWeightsSize(max_len, head_size);
+    const size_t v_size = PackedWeightsSize(head_size, max_len);
+    const size_t scores_size = static_cast<size_t>(max_len) * max_len;
+    if (s.packed_k.size() < k_size) s.packed_k.resize(k_size);
+    if (s.packed_v.size() < v_size) s.packed_v.resize(v_size);
+    if (s.scores.size() < scores_size) s.scores.resize(scores_size);
+  }
+}
+
+void Attention::Forward(ThreadPool& pool, std::span<const Segment> segments, int num_heads, int head_size,
+                        const float* qkv, float* ctx, float* probs) {
+  const int hidden = num_heads * head_size;
+  const size_t qkv_stride = 3 * static_cast<size_t>(hidden);
+  const float scale = 1.0f / std::sqrt(static_cast<float>(head_size));
+
+  std::vector<size_t> probs_offset(segments.size(), 0);
+  for (size_t s = 1; s < segments.size(); ++s) {
+    const size_t t = static_cast<size_t>(segments[s - 1].length);
+    probs_offset[s] = probs_offset[s - 1] + static_cast<size_t>(num_heads) * t * t;
+  }
+
+  pool.Run(segments.size() * num_heads, [&](size_t task, int thread) {
+    const Segment& seg = segments[task / num_heads];
+    const int head = static_cast<int>(task % num_heads);
+    const int t = seg.length;
+    Scratch& s = scratch_[thread];
+    const float* q = qkv + seg.offset * qkv_stride + head * head_size;
+    const float* k = q + hidden;
+    const float* v = q + 2 * hidden;
+
+    // scores[T x T] = Q K^T, with K packed as the "weights" of a T-output product.
+    PackWeightsNK(t, head_size, k, qkv_stride, nullptr, s.packed_k.data());
+    GemmPacked(t, t, head_size, q, qkv_stride, s.packed_k.data(), s.scores.data(), t);
+    for (int i = 0; i < t; ++i) SoftmaxF32_WasmSimd(t, scale, s.scores.data() + static_cast<size_t>(i) * t);
+    if (probs) {
+      float* dst = probs + probs_offset[task / num_heads] + static_cast<size_t>(head) * t * t;
+      std::memcpy(dst, s.scores.data(), sizeof(float) * t * t);
+    }
+    // ctx[T x HS] = P V.
+    PackWeightsKN(head_size, t, v, qkv_stride, s.packed_v.data());
+    GemmPacked(t, head_size, t, s.scores.data(), t, s.packed_v.data(),
+               ctx + static_cast<size_t>(seg.offset) * hidden + head * head_size, hidden);
+  });
+}
+
+}  // namespace bert

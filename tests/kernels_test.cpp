@@ -1,0 +1,236 @@
+// Each SIMD kernel against its scalar reference on shapes equal to, below, above and not a multiple
+// of the tile, and the threaded operators against plain loops with 1 and several threads.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "attention.h"
+#include "kernels/gemm.h"
+#include "kernels/vector_ops.h"
+#include "linear.h"
+#include "thread_pool.h"
+
+namespace bert {
+namespace {
+
+std::vector<float> Random(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> dist(0.0f, scale);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+double MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double m = 0;
+  for (size_t i = 0; i < a.size(); ++i) m = std::max(m, static_cast<double>(std::abs(a[i] - b[i])));
+  return m;
+}
+
+// C = A W^T + bias in double precision: the ground truth for every GEMM path.
+std::vector<float> ReferenceLinear(int m, int n, int k, const std::vector<float>& a, const std::vector<float>& w,
+                                   const std::vector<float>& bias) {
+  std::vector<float> c(static_cast<size_t>(m) * n);
+  for (int i = 0; i < m; ++i) {
+    for (int j = 0; j < n; ++j) {
+      double acc = bias[j];
+      for (int p = 0; p < k; ++p) acc += static_cast<double>(a[i * k + p]) * w[j * k + p];
+      c[i * n + j] = static_cast<float>(acc);
+    }
+  }
+  return c;
+}
+
+const int kSizesM[] = {1, 3, 4, 5, 17};
+const int kSizesN[] = {1, 7, 8, 9, 33};
+const int kSizesK[] = {1, 3, 16, 67};
+
+TEST(Gemm, WasmSimdMicrokernelMatchesScalarOnOddShapes) {
+  for (int m : kSizesM) {
+    for (int n : kSizesN) {
+      for (int k : kSizesK) {
+        const auto a = Random(static_cast<size_t>(m) * k, 1), w = Random(static_cast<size_t>(n) * k, 2),
+                   bias = Random(static_cast<size_t>(n), 3);
+        std::vector<float> packed(PackedWeightsSize(n, k));
+        PackWeightsNK(n, k, w.data(), static_cast<size_t>(k), bias.data(), packed.data());
+        // Sentinel-filled outputs catch writes outside the tile.
+        std::vector<float> simd(static_cast<size_t>(m) * n, 1e30f), scalar = simd;
+        GemmPacked(m, n, k, a.data(), k, packed.data(), simd.data(), n, GemmF32_4x8_WasmSimd);
+        GemmPacked(m, n, k, a.data(), k, packed.data(), scalar.data(), n, GemmF32_4x8_Scalar);
+        EXPECT_EQ(simd, scalar) << m << "x" << n << "x" << k;  // same order of operations
+        EXPECT_LE(MaxAbsDiff(simd, ReferenceLinear(m, n, k, a, w, bias)), 1e-4) << m << "x" << n << "x" << k;
+      }
+    }
+  }
+}
+
+TEST(Gemm, PackKNEqualsPackNKOfTranspose) {
+  const int n = 11, k = 9;
+  const auto w_kn = Random(static_cast<size_t>(k) * n, 4);
+  std::vector<float> w_nk(w_kn.size());
+  for (int p = 0; p < k; ++p)
+    for (int j = 0; j < n; ++j) w_nk[j * k + p] = w_kn[p * n + j];
+  std::vector<float> a(PackedWeightsSize(n, k)), b(PackedWeightsSize(n, k));
+  PackWeightsKN(n, k, w_kn.data(), n, a.data());
+  PackWeightsNK(n, k, w_nk.data(), k, nullptr, b.data());
+  EXPECT_EQ(a, b);
+}
+
+TEST(Gemv, WasmSimdMatchesScalar) {
+  for (int m : {1, 2, 5}) {
+    for (int n : {1, 9, 40}) {
+      for (int k : {1, 7, 8, 33, 256}) {
+        const auto a = Random(static_cast<size_t>(m) * k, 5), w = Random(static_cast<size_t>(n) * k, 6),
+                   bias = Random(static_cast<size_t>(n), 7);
+        std::vector<float> simd(static_cast<size_t>(m) * n), scalar(simd.size());
+        GemvF32_NK_WasmSimd(m, n, k, a.data(), k, w.data(), bias.data(), simd.data(), n);
+        GemvF32_NK_Scalar(m, n, k, a.data(), k, w.data(), bias.data(), scalar.data(), n);
+        EXPECT_LE(MaxAbsDiff(simd, scalar), 2e-5) << m << "x" << n << "x" << k;
+      }
+    }
+  }
+}
+
+TEST(LinearForward, ThreadsGiveIdenticalResultsAndEpiloguesApply) {
+  const int m = 37, n = 77, k = 45;
+  const auto a = Random(static_cast<size_t>(m) * k, 8), w = Random(static_cast<size_t>(n) * k, 9),
+             bias = Random(static_cast<size_t>(n), 10), residual = Random(static_cast<size_t>(m) * n, 11);
+  const Linear linear = PackLinear(n, k, w.data(), bias.data());
+  const auto reference = ReferenceLinear(m, n, k, a, w, bias);
+
+  for (Epilogue e : {Epilogue::kNone, Epilogue::kGelu, Epilogue::kGeluTanh, Epilogue::kRelu, Epilogue::kAddResidual}) {
+    std::vector<float> expected = reference;
+    switch (e) {
+      case Epilogue::kGelu: GeluF32_Scalar(static_cast<int>(expected.size()), expected.data()); break;
+      case Epilogue::kGeluTanh: GeluTanhF32_Scalar(static_cast<int>(expected.size()), expected.data()); break;
+      case Epilogue::kRelu: ReluF32_Scalar(static_cast<int>(expected.size()), expected.data()); break;
+      case Epilogue::kAddResidual:
+        for (size_t i = 0; i < expected.size(); ++i) expected[i] += residual[i];
+        break;
+      case Epilogue::kNone: break;
+    }
+    std::vector<float> first;
+    for (int threads : {1, 2, 3}) {
+      ThreadPool pool(threads);
+      std::vector<float> c(static_cast<size_t>(m) * n);
+      LinearForward(pool, m, a.data(), k, linear, c.data(), n, e, residual.data());
+      EXPECT_LE(MaxAbsDiff(c, expected), 1e-4) << static_cast<int>(e) << " threads " << threads;
+      if (first.empty()) first = c;
+      EXPECT_EQ(c, first) << "threads " << threads;
+    }
+  }
+}
+
+TEST(VectorOps, LayerNormMatchesScalar) {
+  for (int n : {1, 3, 4, 5, 64, 67}) {
+    const auto x = Random(static_cast<size_t>(n), 12, 3.0f), g = Random(static_cast<size_t>(n), 13),
+               b = Random(static_cast<size_t>(n), 14);
+    std::vector<float> simd(x.size()), scalar(x.size());
+    LayerNormF32_WasmSimd(n, x.data(), g.data(), b.data(), 1e-12f, simd.data());
+    LayerNormF32_Scalar(n, x.data(), g.data(), b.data(), 1e-12f, scalar.data());
+    EXPECT_LE(MaxAbsDiff(simd, scalar), 1e-5) << n;
+  }
+}
+
+TEST(VectorOps, SoftmaxMatchesScalar) {
+  for (int n : {1, 2, 3, 4, 7, 128, 131}) {
+    auto x = Random(static_cast<size_t>(n), 15, 10.0f);
+    x[0] = -1e30f;  // a masked-out style score must give 0, not NaN
+    std::vector<float> simd = x, scalar = x;
+    SoftmaxF32_WasmSimd(n, 0.125f, simd.data());
+    SoftmaxF32_Scalar(n, 0.125f, scalar.data());
+    EXPECT_LE(MaxAbsDiff(simd, scalar), 1e-6) << n;
+    double sum = 0;
+    for (float v : simd) sum += v;
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+  }
+}
+
+TEST(VectorOps, ActivationsMatchScalarAcrossTheRange) {
+  std::vector<float> x;
+  for (float v = -12.0f; v <= 12.0f; v += 0.0137f) x.push_back(v);
+  x.push_back(-100.0f);
+  x.push_back(100.0f);
+  const int n = static_cast<int>(x.size());
+  struct Case {
+    void (*simd)(int, float*);
+    void (*scalar)(int, float*);
+    double tolerance;
+  };
+  for (const Case& c : {Case{GeluF32_WasmSimd, GeluF32_Scalar, 2e-6}, Case{GeluTanhF32_WasmSimd, GeluTanhF32_Scalar, 2e-6},
+                        Case{ReluF32_WasmSimd, ReluF32_Scalar, 0.0}}) {
+    std::vector<float> simd = x, scalar = x;
+    c.simd(n, simd.data());
+    c.scalar(n, scalar.data());
+    double worst = 0;
+    for (int i = 0; i < n; ++i) worst = std::max(worst, static_cast<double>(std::abs(simd[i] - scalar[i]) / std::max(1.0f, std::abs(x[i]))));
+    EXPECT_LE(worst, c.tolerance);
+  }
+  std::vector<float> t = x;
+  TanhF32_WasmSimd(n, t.data());
+  for (int i = 0; i < n; ++i) EXPECT_NEAR(t[i], std::tanh(x[i]), 2e-7) << x[i];
+}
+
+// Attention against a plain loop, several sequences, 1 and 3 threads.
+TEST(Attention, MatchesNaiveLoopOnAnyThreadCount) {
+  const int heads = 3, hs = 5, hidden = heads * hs;
+  const std::vector<Segment> segments = {{0, 1}, {1, 7}, {8, 13}};
+  const int rows = 21;
+  const auto qkv = Random(static_cast<size_t>(rows) * 3 * hidden, 16);
+  std::vector<float> expected(static_cast<size_t>(rows) * hidden);
+  for (const Segment& s : segments) {
+    for (int h = 0; h < heads; ++h) {
+      for (int i = 0; i < s.length; ++i) {
+        std::vector<double> p(static_cast<size_t>(s.length));
+        double max = -1e300, sum = 0;
+        for (int j = 0; j < s.length; ++j) {
+          double dot = 0;
+          for (int d = 0; d < hs; ++d) {
+            dot += static_cast<double>(qkv[(s.offset + i) * 3 * hidden + h * hs + d]) *
+                   qkv[(s.offset + j) * 3 * hidden + hidden + h * hs + d];
+          }
+          p[j] = dot / std::sqrt(static_cast<double>(hs));
+          max = std::max(max, p[j]);
+        }
+        for (double& v : p) sum += (v = std::exp(v - max));
+        for (int d = 0; d < hs; ++d) {
+          double acc = 0;
+          for (int j = 0; j < s.length; ++j) acc += p[j] / sum * qkv[(s.offset + j) * 3 * hidden + 2 * hidden + h * hs + d];
+          expected[(s.offset + i) * hidden + h * hs + d] = static_cast<float>(acc);
+        }
+      }
+    }
+  }
+  std::vector<float> first;
+  for (int threads : {1, 3}) {
+    ThreadPool pool(threads);
+    Attention attention;
+    attention.Reserve(threads, 13, hs);
+    std::vector<float> ctx(expected.size());
+    attention.Forward(pool, segments, heads, hs, qkv.data(), ctx.data(), nullptr);
+    EXPECT_LE(MaxAbsDiff(ctx, expected), 1e-5) << threads;
+    if (first.empty()) first = ctx;
+    EXPECT_EQ(ctx, first);
+  }
+}
+
+TEST(ThreadPool, RunsEveryTaskOnceOnValidThreads) {
+  for (int threads : {1, 2, 4}) {
+    ThreadPool pool(threads);
+    for (size_t n : {0u, 1u, 3u, 1000u}) {
+      std::vector<std::atomic<int>> hits(n);
+      std::atomic<bool> bad_thread{false};
+      pool.Run(n, [&](size_t task, int thread) {
+        hits[task]++;
+        if (thread < 0 || thread >= threads) bad_thread = true;
+      });
+      for (size_t i = 0; i < n; ++i) EXPECT_EQ(hits[i].load(), 1);
+      EXPECT_FALSE(bad_thread);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace bert
