@@ -1,0 +1,117 @@
+#include "encoder.h"
+
+#include <algorithm>
+#include <string>
+
+#include "kernels/vector_ops.h"
+
+namespace bert {
+namespace {
+
+template <typename T>
+void GrowTo(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
+// LayerNorm of every row, rows split across threads.
+void LayerNormRows(ThreadPool& pool, int rows, int h, const float* x, const LayerNormWeights& norm, float eps,
+                   float* y) {
+  constexpr int kRowsPerTask = 16;
+  pool.Run(static_cast<size_t>((rows + kRowsPerTask - 1) / kRowsPerTask), [&](size_t task, int) {
+    const int end = std::min(rows, static_cast<int>(task + 1) * kRowsPerTask);
+    for (int r = static_cast<int>(task) * kRowsPerTask; r < end; ++r) {
+      const size_t off = static_cast<size_t>(r) * h;
+      LayerNormF32_WasmSimd(h, x + off, norm.gamma.data(), norm.beta.data(), eps, y + off);
+    }
+  });
+}
+
+}  // namespace
+
+void Encoder::Reserve(int rows, int max_len, int threads) {
+  const size_t r = static_cast<size_t>(rows);
+  const size_t h = static_cast<size_t>(config_.hidden_size);
+  GrowTo(hidden_, r * h);
+  GrowTo(qkv_, r * 3 * h);
+  GrowTo(context_, r * h);
+  GrowTo(residual_, r * h);
+  GrowTo(intermediate_, r * static_cast<size_t>(config_.intermediate_size));
+  attention_.Reserve(threads, max_len, config_.head_size());
+}
+
+void Encoder::Embed(std::span<const Encoding> batch) {
+  const int h = config_.hidden_size;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    const Encoding& e = batch[s];
+    for (int t = 0; t < segments_[s].length; ++t) {
+      float* row = hidden_.data() + static_cast<size_t>(segments_[s].offset + t) * h;
+      const float* word = weights_.word_embeddings.data() + static_cast<size_t>(e.input_ids[t]) * h;
+      const float* pos = weights_.position_embeddings.data() + static_cast<size_t>(t) * h;
+      const float* type = weights_.token_type_embeddings.data() + static_cast<size_t>(e.token_type_ids[t]) * h;
+      for (int i = 0; i < h; ++i) row[i] = (word[i] + type[i]) + pos[i];  // HF's summation order
+      LayerNormF32_WasmSimd(h, row, weights_.embedding_norm.gamma.data(), weights_.embedding_norm.beta.data(),
+                            config_.layer_norm_eps, row);
+    }
+  }
+}
+
+Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch,
+                        std::vector<std::vector<float>>* attentions) {
+  if (batch.empty()) return Error(StatusCode::kInvalidArgument, "empty batch");
+  segments_.clear();
+  int rows = 0, max_len = 0;
+  size_t probs_size = 0;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    const Encoding& e = batch[s];
+    const int len = static_cast<int>(e.input_ids.size());
+    const std::string where = "sequence " + std::to_string(s) + ": ";
+    if (len == 0) return Error(StatusCode::kInvalidArgument, where + "no tokens");
+    if (len > config_.max_positions) {
+      return Error(StatusCode::kTooLong, where + std::to_string(len) + " tokens exceed the model's " +
+                                             std::to_string(config_.max_positions) + " positions");
+    }
+    if (e.token_type_ids.size() != e.input_ids.size()) {
+      return Error(StatusCode::kInvalidArgument, where + "token_type_ids and input_ids differ in length");
+    }
+    for (int t = 0; t < len; ++t) {
+      if (e.input_ids[t] < 0 || e.input_ids[t] >= config_.vocab_size) {
+        return Error(StatusCode::kInvalidArgument, where + "token id " + std::to_string(e.input_ids[t]) +
+                                                       " is outside the vocabulary");
+      }
+      if (e.token_type_ids[t] < 0 || e.token_type_ids[t] >= config_.type_vocab_size) {
+        return Error(StatusCode::kInvalidArgument, where + "token type " + std::to_string(e.token_type_ids[t]) +
+                                                       " is outside [0, " + std::to_string(config_.type_vocab_size) + ")");
+      }
+    }
+    segments_.push_back({rows, len});
+    rows += len;
+    max_len = std::max(max_len, len);
+    probs_size += static_cast<size_t>(config_.num_heads) * len * len;
+  }
+  Reserve(rows, max_len, pool.threads());
+
+  const int h = config_.hidden_size;
+  const size_t ld = static_cast<size_t>(h);
+  const float eps = config_.layer_norm_eps;
+  Embed(batch);
+  if (attentions) attentions->assign(static_cast<size_t>(config_.num_layers), std::vector<float>(probs_size));
+
+  for (int l = 0; l < config_.num_layers; ++l) {
+    const LayerWeights& w = weights_.layers[l];
+    LinearForward(pool, rows, hidden_.data(), ld, w.qkv, qkv_.data(), 3 * ld);
+    attention_.Forward(pool, segments_, config_.num_heads, config_.head_size(), qkv_.data(), context_.data(),
+                       attentions ? (*attentions)[l].data() : nullptr);
+    LinearForward(pool, rows, context_.data(), ld, w.attention_output, residual_.data(), ld, Epilogue::kAddResidual,
+                  hidden_.data());
+    LayerNormRows(pool, rows, h, residual_.data(), w.attention_norm, eps, hidden_.data());
+    const size_t ld_inter = static_cast<size_t>(config_.intermediate_size);
+    LinearForward(pool, rows, hidden_.data(), ld, w.intermediate, intermediate_.data(), ld_inter,
+                  EpilogueFor(config_.hidden_act));
+    LinearForward(pool, rows, intermediate_.data(), ld_inter, w.output, residual_.data(), ld, Epilogue::kAddResidual,
+                  hidden_.data());
+    LayerNormRows(pool, rows, h, residual_.data(), w.output_norm, eps, hidden_.data());
+  }
+  return {};
+}
+
+}  // namespace bert

@@ -1,0 +1,192 @@
+#include "model.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "encoder.h"
+#include "kernels/vector_ops.h"
+#include "linear.h"
+#include "mlm_head.h"
+#include "safetensors.h"
+#include "thread_pool.h"
+#include "weights.h"
+
+namespace bert {
+
+struct Model::Impl {
+  Config config;
+  Tokenizer tokenizer;
+  Weights weights;
+  std::unique_ptr<ThreadPool> pool;
+  Encoder encoder{config, weights};  // refers to the members above
+  std::vector<float> mask_rows, transformed, logits;  // fill-mask scratch, grown on demand
+};
+
+namespace {
+
+Status ReadFile(const std::string& path, bool required, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    out->clear();
+    return required ? Error(StatusCode::kIo, path + ": cannot open file") : Status();
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) return Error(StatusCode::kIo, path + ": read error");
+  *out = std::move(buffer).str();
+  return {};
+}
+
+}  // namespace
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+Status Model::Load(const ModelFiles& files, const ModelOptions& options, std::unique_ptr<Model>* out) {
+  auto impl = std::make_unique<Impl>();
+  BERT_RETURN_IF_ERROR(ParseConfig(files.config_json, &impl->config));
+  BERT_RETURN_IF_ERROR(
+      Tokenizer::Load(files.vocab_txt, files.tokenizer_json, files.tokenizer_config_json, &impl->tokenizer));
+  if (impl->tokenizer.vocab_size() > static_cast<size_t>(impl->config.vocab_size)) {
+    return Error(StatusCode::kBadVocab, "the vocab has " + std::to_string(impl->tokenizer.vocab_size()) +
+                                            " tokens but config.json's vocab_size is " +
+                                            std::to_string(impl->config.vocab_size));
+  }
+  SafeTensors tensors;
+  BERT_RETURN_IF_ERROR(SafeTensors::Parse(files.safetensors, &tensors));
+  BERT_RETURN_IF_ERROR(LoadWeights(tensors, impl->config, &impl->weights));
+  impl->pool = std::make_unique<ThreadPool>(std::max(1, options.threads));
+  out->reset(new Model(std::move(impl)));
+  return {};
+}
+
+Status ModelFolder::Read(const std::string& dir, bool with_weights, ModelFolder* out) {
+  ModelFolder f;
+  BERT_RETURN_IF_ERROR(ReadFile(dir + "/config.json", true, &f.config_json));
+  BERT_RETURN_IF_ERROR(ReadFile(dir + "/vocab.txt", false, &f.vocab_txt));
+  if (f.vocab_txt.empty()) BERT_RETURN_IF_ERROR(ReadFile(dir + "/tokenizer.json", true, &f.tokenizer_json));
+  BERT_RETURN_IF_ERROR(ReadFile(dir + "/tokenizer_config.json", false, &f.tokenizer_config_json));
+  if (with_weights) BERT_RETURN_IF_ERROR(ReadFile(dir + "/model.safetensors", true, &f.safetensors));
+  *out = std::move(f);
+  return {};
+}
+
+ModelFiles ModelFolder::files() const {
+  return {config_json, vocab_txt, tokenizer_json, tokenizer_config_json,
+          {reinterpret_cast<const uint8_t*>(safetensors.data()), safetensors.size()}};
+}
+
+Status Model::LoadFromDirectory(const std::string& dir, const ModelOptions& options, std::unique_ptr<Model>* out) {
+  ModelFolder folder;
+  BERT_RETURN_IF_ERROR(ModelFolder::Read(dir, /*with_weights=*/true, &folder));
+  return Load(folder.files(), options, out);
+}
+
+const Config& Model::config() const { return impl_->config; }
+const Tokenizer& Model::tokenizer() const { return impl_->tokenizer; }
+bool Model::has_mlm_head() const { return impl_->weights.mlm.has_value(); }
+bool Model::has_pooler() const { return impl_->weights.pooler.has_value(); }
+int Model::threads() const { return impl_->pool->threads(); }
+
+void Model::SetThreads(int threads) {
+  threads = std::max(1, threads);
+  if (threads != impl_->pool->threads()) impl_->pool = std::make_unique<ThreadPool>(threads);
+}
+
+Status Model::Encode(std::span<const Encoding> batch, bool output_attentions, std::vector<EncoderOutput>* out) {
+  Impl& m = *impl_;
+  std::vector<std::vector<float>> attentions;
+  BERT_RETURN_IF_ERROR(m.encoder.Forward(*m.pool, batch, output_attentions ? &attentions : nullptr));
+  const int h = m.config.hidden_size;
+  const auto segments = m.encoder.segments();
+  const size_t heads = static_cast<size_t>(m.config.num_heads);
+
+  out->assign(batch.size(), {});
+  size_t probs_offset = 0;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    EncoderOutput& o = (*out)[s];
+    const size_t t = static_cast<size_t>(segments[s].length);
+    o.tokens = segments[s].length;
+    const float* first = m.encoder.hidden() + static_cast<size_t>(segments[s].offset) * h;
+    o.last_hidden_state.assign(first, first + t * h);
+    if (m.weights.pooler) {
+      o.pooled.resize(static_cast<size_t>(h));
+      LinearForward(*m.pool, 1, first, h, *m.weights.pooler, o.pooled.data(), h);
+      TanhF32_WasmSimd(h, o.pooled.data());
+    }
+    if (output_attentions) {
+      const size_t per_layer = heads * t * t;
+      o.attentions.resize(attentions.size() * per_layer);
+      for (size_t l = 0; l < attentions.size(); ++l) {
+        std::copy_n(attentions[l].begin() + static_cast<ptrdiff_t>(probs_offset), per_layer,
+                    o.attentions.begin() + static_cast<ptrdiff_t>(l * per_layer));
+      }
+      probs_offset += per_layer;
+    }
+  }
+  return {};
+}
+
+Status Model::FillMask(std::span<const Encoding> batch, int top_k, std::vector<FillMaskResult>* out) {
+  Impl& m = *impl_;
+  if (!m.weights.mlm) {
+    return Error(StatusCode::kNoMlmHead,
+                 "this checkpoint has no masked-LM head (no cls.predictions.* tensors): it can encode text but "
+                 "not fill masks; load a BertForMaskedLM checkpoint");
+  }
+  if (top_k < 1) return Error(StatusCode::kInvalidArgument, "top_k must be at least 1, got " + std::to_string(top_k));
+  const int32_t mask_id = m.tokenizer.mask_id();
+  std::vector<std::vector<int>> positions(batch.size());
+  size_t mask_count = 0;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    const auto& ids = batch[s].input_ids;
+    for (size_t t = 0; t < ids.size(); ++t) {
+      if (ids[t] == mask_id) positions[s].push_back(static_cast<int>(t));
+    }
+    if (positions[s].empty()) {
+      return Error(StatusCode::kNoMask, "sequence " + std::to_string(s) + " has no [MASK] token");
+    }
+    mask_count += positions[s].size();
+  }
+  BERT_RETURN_IF_ERROR(m.encoder.Forward(*m.pool, batch, nullptr));
+
+  // Gather the hidden states at every [MASK] and run the head on those rows only.
+  const size_t h = static_cast<size_t>(m.config.hidden_size), v = static_cast<size_t>(m.config.vocab_size);
+  if (m.mask_rows.size() < mask_count * h) {
+    m.mask_rows.resize(mask_count * h);
+    m.transformed.resize(mask_count * h);
+    m.logits.resize(mask_count * v);
+  }
+  const auto segments = m.encoder.segments();
+  size_t row = 0;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    for (int p : positions[s]) {
+      const float* src = m.encoder.hidden() + static_cast<size_t>(segments[s].offset + p) * h;
+      std::copy_n(src, h, m.mask_rows.begin() + static_cast<ptrdiff_t>(row++ * h));
+    }
+  }
+  MlmLogits(*m.pool, m.config, m.weights, static_cast<int>(mask_count), m.mask_rows.data(), m.transformed.data(),
+            m.logits.data());
+
+  out->assign(batch.size(), {});
+  row = 0;
+  for (size_t s = 0; s < batch.size(); ++s) {
+    // Hugging Face's fill-mask pipeline decodes without special tokens only when there is one mask.
+    const bool single_mask = positions[s].size() == 1;
+    for (int p : positions[s]) {
+      const std::span<const float> logits(m.logits.data() + row++ * v, v);
+      std::vector<Prediction>& predictions = (*out)[s].masks.emplace_back();
+      for (const TokenScore& ts : TopKSoftmax(logits, top_k)) {
+        std::vector<int32_t> filled = batch[s].input_ids;
+        filled[static_cast<size_t>(p)] = ts.id;
+        std::erase(filled, m.tokenizer.pad_id());
+        const std::string token = static_cast<size_t>(ts.id) < m.tokenizer.vocab_size() ? m.tokenizer.IdToToken(ts.id) : "";
+        predictions.push_back({ts.id, token, ts.score, m.tokenizer.Decode(filled, single_mask)});
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace bert

@@ -1,0 +1,247 @@
+// End to end against ../shared/models/*/golden.json (a float64 PyTorch reference): token ids, hidden
+// states, pooled output and fill-mask top-10, alone and batched, with 1 and several threads.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "model.h"
+#include "test_util.h"
+
+namespace bert {
+namespace {
+
+using nlohmann::json;
+using testing::ModelDir;
+using testing::ReadGolden;
+
+struct GoldenModel {
+  json golden;
+  std::unique_ptr<Model> model;
+};
+
+GoldenModel& Load(const std::string& name) {
+  static std::map<std::string, GoldenModel> cache;
+  GoldenModel& g = cache[name];
+  if (!g.model) {
+    g.golden = ReadGolden(name);
+    const Status st = Model::LoadFromDirectory(ModelDir(name), {.threads = 1}, &g.model);
+    EXPECT_TRUE(st.ok()) << st.message();
+  }
+  return g;
+}
+
+Encoding EncodeCase(const Model& model, const json& c) {
+  Encoding enc;
+  std::optional<std::string> pair;
+  if (c.contains("pair")) pair = c["pair"].get<std::string>();
+  const Status st = model.tokenizer().Encode(c["text"].get<std::string>(),
+                                             pair ? std::optional<std::string_view>(*pair) : std::nullopt,
+                                             static_cast<size_t>(model.config().max_positions), true, &enc);
+  EXPECT_TRUE(st.ok()) << st.message();
+  return enc;
+}
+
+// Largest absolute difference between our values and a golden nested array, flattened.
+double MaxAbsDiff(std::span<const float> ours, const json& golden) {
+  std::vector<double> flat;
+  auto walk = [&](auto&& self, const json& j) -> void {
+    if (j.is_array()) {
+      for (const json& x : j) self(self, x);
+    } else {
+      flat.push_back(j.get<double>());
+    }
+  };
+  walk(walk, golden);
+  EXPECT_EQ(flat.size(), ours.size());
+  double max = 0;
+  for (size_t i = 0; i < std::min(flat.size(), ours.size()); ++i) max = std::max(max, std::abs(ours[i] - flat[i]));
+  return max;
+}
+
+void CheckEncoding(const GoldenModel& g, const json& c, const EncoderOutput& out) {
+  const json& tol = g.golden["tolerance"];
+  const double hidden_diff = MaxAbsDiff(out.last_hidden_state, c["last_hidden_state"]);
+  EXPECT_LE(hidden_diff, tol["last_hidden_state_abs"].get<double>()) << c["id"];
+  double pooled_diff = 0;
+  if (g.model->has_pooler()) {
+    pooled_diff = MaxAbsDiff(out.pooled, c["pooled"]);
+    EXPECT_LE(pooled_diff, tol["pooled_abs"].get<double>()) << c["id"];
+  }
+  std::printf("  %-14s %-18s max|d hidden| %.2e  max|d pooled| %.2e\n", g.golden["model"].get<std::string>().c_str(),
+              c["id"].get<std::string>().c_str(), hidden_diff, pooled_diff);
+}
+
+// Top-10 ids in order (a swap is allowed only between probabilities within 1e-6), each probability
+// within the relative tolerance.
+void CheckMasks(const GoldenModel& g, const json& c, const FillMaskResult& result) {
+  const double rel = g.golden["tolerance"]["probability_rel"].get<double>();
+  ASSERT_EQ(result.masks.size(), c["masks"].size()) << c["id"];
+  for (size_t m = 0; m < result.masks.size(); ++m) {
+    const json& top = c["masks"][m]["top"];
+    const auto& ours = result.masks[m];
+    ASSERT_EQ(ours.size(), top.size()) << c["id"];
+    for (size_t i = 0; i < ours.size(); ++i) {
+      const int32_t want_id = top[i][0].get<int32_t>();
+      const double want_p = top[i][2].get<double>();
+      if (ours[i].token_id != want_id) {
+        auto it = std::find_if(top.begin(), top.end(), [&](const json& t) { return t[0] == ours[i].token_id; });
+        ASSERT_NE(it, top.end()) << c["id"] << " rank " << i << ": " << ours[i].token << " not in the golden top";
+        EXPECT_LE(std::abs((*it)[2].get<double>() - want_p), 1e-6) << c["id"] << " rank " << i << " order";
+        continue;
+      }
+      EXPECT_EQ(ours[i].token, top[i][1].get<std::string>());
+      EXPECT_LE(std::abs(ours[i].score - want_p), rel * want_p) << c["id"] << " rank " << i;
+    }
+  }
+}
+
+class GoldenTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoldenTest, TokenIdsMatch) {
+  GoldenModel& g = Load(GetParam());
+  ASSERT_TRUE(g.model);
+  for (const json& c : g.golden["cases"]) {
+    const Encoding enc = EncodeCase(*g.model, c);
+    EXPECT_EQ(enc.input_ids, c["input_ids"].get<std::vector<int32_t>>()) << c["id"];
+    EXPECT_EQ(enc.token_type_ids, c["token_type_ids"].get<std::vector<int32_t>>()) << c["id"];
+    EXPECT_EQ(enc.tokens, c["tokens"].get<std::vector<std::string>>()) << c["id"];
+  }
+}
+
+TEST_P(GoldenTest, EachCaseAlone) {
+  GoldenModel& g = Load(GetParam());
+  ASSERT_TRUE(g.model);
+  for (const json& c : g.golden["cases"]) {
+    const Encoding enc = EncodeCase(*g.model, c);
+    std::vector<EncoderOutput> out;
+    ASSERT_TRUE(g.model->Encode({&enc, 1}, false, &out).ok());
+    CheckEncoding(g, c, out[0]);
+    if (!c["masks"].empty() && g.model->has_mlm_head()) {
+      std::vector<FillMaskResult> results;
+      const Status st = g.model->FillMask({&enc, 1}, 10, &results);
+      ASSERT_TRUE(st.ok()) << st.message();
+      CheckMasks(g, c, results[0]);
+    }
+  }
+}
+
+// All cases in one batch of different lengths, on several threads: each still matches its golden.
+TEST_P(GoldenTest, AllCasesBatchedOnThreads) {
+  GoldenModel& g = Load(GetParam());
+  ASSERT_TRUE(g.model);
+  std::vector<Encoding> batch, masked;
+  std::vector<json> masked_cases;
+  for (const json& c : g.golden["cases"]) {
+    batch.push_back(EncodeCase(*g.model, c));
+    if (!c["masks"].empty()) {
+      masked.push_back(batch.back());
+      masked_cases.push_back(c);
+    }
+  }
+  g.model->SetThreads(3);
+  std::vector<EncoderOutput> out;
+  ASSERT_TRUE(g.model->Encode(batch, false, &out).ok());
+  for (size_t i = 0; i < batch.size(); ++i) CheckEncoding(g, g.golden["cases"][i], out[i]);
+  if (g.model->has_mlm_head()) {
+    std::vector<FillMaskResult> results;
+    ASSERT_TRUE(g.model->FillMask(masked, 10, &results).ok());
+    for (size_t i = 0; i < masked.size(); ++i) CheckMasks(g, masked_cases[i], results[i]);
+  }
+  g.model->SetThreads(1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, GoldenTest, ::testing::Values("tiny-random", "small-random", "bare-random"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           std::string n = param.param;
+                           std::replace(n.begin(), n.end(), '-', '_');
+                           return n;
+                         });
+
+// Batching and thread count change nothing: bit-identical hidden states.
+TEST(Determinism, BatchAndThreadsGiveIdenticalBits) {
+  GoldenModel& g = Load("small-random");
+  ASSERT_TRUE(g.model);
+  const json& cases = g.golden["cases"];
+  std::vector<Encoding> batch;
+  for (const json& c : cases) batch.push_back(EncodeCase(*g.model, c));
+  std::vector<EncoderOutput> alone, batched;
+  g.model->SetThreads(1);
+  ASSERT_TRUE(g.model->Encode({&batch[2], 1}, false, &alone).ok());
+  g.model->SetThreads(2);
+  ASSERT_TRUE(g.model->Encode(batch, false, &batched).ok());
+  g.model->SetThreads(1);
+  EXPECT_EQ(alone[0].last_hidden_state, batched[2].last_hidden_state);
+  EXPECT_EQ(alone[0].pooled, batched[2].pooled);
+}
+
+TEST(FillMask, MultipleMasksAndSequences) {
+  GoldenModel& g = Load("tiny-random");
+  ASSERT_TRUE(g.model);
+  const json& two = *std::find_if(g.golden["cases"].begin(), g.golden["cases"].end(),
+                                  [](const json& c) { return c["id"] == "two_masks"; });
+  const Encoding enc = EncodeCase(*g.model, two);
+  std::vector<FillMaskResult> results;
+  ASSERT_TRUE(g.model->FillMask({&enc, 1}, 3, &results).ok());
+  ASSERT_EQ(results[0].masks.size(), 2u);
+  for (const auto& mask : results[0].masks) {
+    ASSERT_EQ(mask.size(), 3u);
+    EXPECT_GE(mask[0].score, mask[1].score);
+    EXPECT_GE(mask[1].score, mask[2].score);
+  }
+  // With two masks Hugging Face keeps special tokens in the sequence; the other mask stays.
+  const Prediction& first = results[0].masks[0][0];
+  EXPECT_EQ(first.sequence.find("[CLS] " + first.token), 0u) << first.sequence;
+  EXPECT_NE(first.sequence.find("[MASK]"), std::string::npos) << first.sequence;
+}
+
+TEST(FillMask, SingleMaskSequenceIsDecodedText) {
+  GoldenModel& g = Load("tiny-random");
+  ASSERT_TRUE(g.model);
+  Encoding enc;
+  ASSERT_TRUE(g.model->tokenizer().Encode("Hello I'm a [MASK] model.", std::nullopt, 512, true, &enc).ok());
+  std::vector<FillMaskResult> results;
+  ASSERT_TRUE(g.model->FillMask({&enc, 1}, 1, &results).ok());
+  const Prediction& p = results[0].masks[0][0];
+  EXPECT_EQ(p.sequence, g.model->tokenizer().Decode(std::vector<int32_t>{7592, 1045, 1005, 1049, 1037, p.token_id,
+                                                                         2944, 1012}, true));
+  EXPECT_EQ(p.sequence.rfind("hello i'm a ", 0), 0u) << p.sequence;
+}
+
+TEST(FillMask, BareModelHasNoMlmHead) {
+  GoldenModel& g = Load("bare-random");
+  ASSERT_TRUE(g.model);
+  EXPECT_FALSE(g.model->has_mlm_head());
+  Encoding enc;
+  ASSERT_TRUE(g.model->tokenizer().Encode("a [MASK] b", std::nullopt, 512, true, &enc).ok());
+  std::vector<FillMaskResult> results;
+  const Status st = g.model->FillMask({&enc, 1}, 5, &results);
+  EXPECT_EQ(st.code(), StatusCode::kNoMlmHead);
+  EXPECT_NE(st.message().find("masked-LM head"), std::string::npos);
+  std::vector<EncoderOutput> out;
+  EXPECT_TRUE(g.model->Encode({&enc, 1}, false, &out).ok());  // still usable
+}
+
+TEST(Encode, AttentionsAreProbabilities) {
+  GoldenModel& g = Load("tiny-random");
+  ASSERT_TRUE(g.model);
+  Encoding enc;
+  ASSERT_TRUE(g.model->tokenizer().Encode("attention please [MASK]", std::nullopt, 512, true, &enc).ok());
+  std::vector<EncoderOutput> with, without;
+  ASSERT_TRUE(g.model->Encode({&enc, 1}, true, &with).ok());
+  ASSERT_TRUE(g.model->Encode({&enc, 1}, false, &without).ok());
+  const size_t t = enc.input_ids.size();
+  const Config& c = g.model->config();
+  ASSERT_EQ(with[0].attentions.size(), static_cast<size_t>(c.num_layers * c.num_heads) * t * t);
+  for (size_t row = 0; row < with[0].attentions.size() / t; ++row) {
+    double sum = 0;
+    for (size_t j = 0; j < t; ++j) sum += with[0].attentions[row * t + j];
+    EXPECT_NEAR(sum, 1.0, 1e-5);
+  }
+  EXPECT_EQ(with[0].last_hidden_state, without[0].last_hidden_state);
+  EXPECT_TRUE(without[0].attentions.empty());
+}
+
+}  // namespace
+}  // namespace bert

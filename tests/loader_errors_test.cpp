@@ -1,0 +1,215 @@
+// Every malformed input gives a status naming the file, tensor or field, and nothing breaks after it:
+// the loader loads a good model again and a model keeps answering after a failed call.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "model.h"
+#include "safetensors.h"
+#include "test_util.h"
+
+namespace bert {
+namespace {
+
+using nlohmann::json;
+using testing::ModelDir;
+using testing::SafetensorsWriter;
+
+struct Files {
+  std::string config, vocab, tokenizer_config, weights;
+  ModelFiles view() const {
+    return {config, vocab, "", tokenizer_config, {reinterpret_cast<const uint8_t*>(weights.data()), weights.size()}};
+  }
+};
+
+const Files& TinyFiles() {
+  static const Files files = [] {
+    ModelFolder folder;
+    EXPECT_TRUE(ModelFolder::Read(ModelDir("tiny-random"), true, &folder).ok());
+    return Files{folder.config_json, folder.vocab_txt, folder.tokenizer_config_json, folder.safetensors};
+  }();
+  return files;
+}
+
+// Rewrites the tiny model's weights; `edit` may rename (return a new name), drop (return "") or keep.
+std::string RewriteWeights(const std::function<std::string(const TensorView&, std::string* dtype)>& edit) {
+  const std::string& bytes = TinyFiles().weights;
+  SafeTensors st;
+  EXPECT_TRUE(SafeTensors::Parse({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, &st).ok());
+  SafetensorsWriter w;
+  for (const TensorView& t : st.tensors()) {
+    std::string dtype = t.dtype_name;
+    const std::string name = edit(t, &dtype);
+    if (!name.empty()) w.Add(name, dtype, t.shape, t.data.data(), t.data.size());
+  }
+  return w.Bytes();
+}
+
+std::string EditConfig(const std::function<void(json&)>& edit) {
+  json j = json::parse(TinyFiles().config);
+  edit(j);
+  return j.dump();
+}
+
+void ExpectModelWorks() {
+  std::unique_ptr<Model> model;
+  ASSERT_TRUE(Model::Load(TinyFiles().view(), {}, &model).ok());
+  Encoding enc;
+  ASSERT_TRUE(model->tokenizer().Encode("the [MASK] works", std::nullopt, 512, true, &enc).ok());
+  std::vector<FillMaskResult> results;
+  ASSERT_TRUE(model->FillMask({&enc, 1}, 3, &results).ok());
+  EXPECT_EQ(results[0].masks[0].size(), 3u);
+}
+
+struct LoadCase {
+  std::string name;
+  Files files;
+  StatusCode code;
+  std::string fragment;
+};
+
+std::vector<LoadCase> LoadCases() {
+  const Files good = TinyFiles();
+  std::vector<LoadCase> cases;
+  auto add = [&](std::string name, const std::function<void(Files&)>& mutate, StatusCode code, std::string fragment) {
+    Files f = good;
+    mutate(f);
+    cases.push_back({std::move(name), std::move(f), code, std::move(fragment)});
+  };
+  add("config not JSON", [](Files& f) { f.config = "{\"hidden_size\": "; }, StatusCode::kBadConfig, "config.json: not valid JSON");
+  add("config missing field", [](Files& f) { f.config = EditConfig([](json& j) { j.erase("hidden_size"); }); },
+      StatusCode::kBadConfig, "\"hidden_size\"");
+  add("config wrong type", [](Files& f) { f.config = EditConfig([](json& j) { j["num_hidden_layers"] = "two"; }); },
+      StatusCode::kBadConfig, "\"num_hidden_layers\" must be an integer");
+  add("config heads do not divide", [](Files& f) { f.config = EditConfig([](json& j) { j["num_attention_heads"] = 3; }); },
+      StatusCode::kBadConfig, "not a multiple");
+  add("config unknown activation", [](Files& f) { f.config = EditConfig([](json& j) { j["hidden_act"] = "swish"; }); },
+      StatusCode::kBadConfig, "hidden_act");
+  add("config negative size", [](Files& f) { f.config = EditConfig([](json& j) { j["intermediate_size"] = -1; }); },
+      StatusCode::kBadConfig, "\"intermediate_size\"");
+  add("shape mismatch", [](Files& f) { f.config = EditConfig([](json& j) { j["intermediate_size"] = 128; }); },
+      StatusCode::kBadWeights, "\"bert.encoder.layer.0.intermediate.dense.weight\" has shape [256, 64]");
+  add("more layers than stored", [](Files& f) { f.config = EditConfig([](json& j) { j["num_hidden_layers"] = 3; }); },
+      StatusCode::kBadWeights, "missing tensor \"bert.encoder.layer.2.");
+  add("vocab without [MASK]",
+      [](Files& f) {
+        const size_t at = f.vocab.find("[MASK]\n");
+        f.vocab.replace(at, 6, "[MASQ]");
+      },
+      StatusCode::kBadVocab, "[MASK]");
+  add("no vocab at all", [](Files& f) { f.vocab.clear(); }, StatusCode::kBadVocab, "");
+  add("vocab larger than config", [](Files& f) { f.config = EditConfig([](json& j) { j["vocab_size"] = 100; }); },
+      StatusCode::kBadVocab, "vocab_size");
+  add("missing tensor",
+      [](Files& f) {
+        f.weights = RewriteWeights([](const TensorView& t, std::string*) {
+          return t.name == "bert.encoder.layer.1.attention.self.key.bias" ? "" : t.name;
+        });
+      },
+      StatusCode::kBadWeights, "missing tensor \"bert.encoder.layer.1.attention.self.key.bias\"");
+  add("MLM head without its bias",
+      [](Files& f) {
+        f.weights = RewriteWeights([](const TensorView& t, std::string*) { return t.name == "cls.predictions.bias" ? "" : t.name; });
+      },
+      StatusCode::kBadWeights, "cls.predictions.bias");
+  add("integer dtype for a weight",
+      [](Files& f) {
+        f.weights = RewriteWeights([](const TensorView& t, std::string* dtype) {
+          if (t.name == "bert.embeddings.LayerNorm.weight") *dtype = "I32";
+          return t.name;
+        });
+      },
+      StatusCode::kBadWeights, "\"bert.embeddings.LayerNorm.weight\": dtype I32 is not supported");
+  add("truncated weights", [](Files& f) { f.weights.resize(f.weights.size() / 2); }, StatusCode::kBadWeights,
+      "outside");
+  add("empty weights", [](Files& f) { f.weights.clear(); }, StatusCode::kBadWeights, "too short");
+  return cases;
+}
+
+TEST(LoaderErrors, EachMalformedInputIsNamedAndTheLoaderRecovers) {
+  for (const LoadCase& c : LoadCases()) {
+    std::unique_ptr<Model> model;
+    const Status s = Model::Load(c.files.view(), {}, &model);
+    EXPECT_EQ(s.code(), c.code) << c.name << ": " << s.message();
+    EXPECT_NE(s.message().find(c.fragment), std::string::npos) << c.name << ": " << s.message();
+    EXPECT_EQ(model, nullptr) << c.name;
+    ExpectModelWorks();
+  }
+}
+
+TEST(LoaderErrors, MissingFolderIsIoError) {
+  std::unique_ptr<Model> model;
+  const Status s = Model::LoadFromDirectory("/nonexistent/bert", {}, &model);
+  EXPECT_EQ(s.code(), StatusCode::kIo);
+  EXPECT_NE(s.message().find("/nonexistent/bert/config.json"), std::string::npos);
+}
+
+TEST(LoaderErrors, BareNamesAndLegacyLayerNormNamesLoad) {
+  // Strip the "bert." prefix and rename LayerNorm weight/bias to gamma/beta: still the same model.
+  Files f = TinyFiles();
+  f.weights = RewriteWeights([](const TensorView& t, std::string*) {
+    std::string name = t.name.rfind("bert.", 0) == 0 ? t.name.substr(5) : t.name;
+    if (name.ends_with("LayerNorm.weight")) name.replace(name.size() - 6, 6, "gamma");
+    if (name.ends_with("LayerNorm.bias")) name.replace(name.size() - 4, 4, "beta");
+    return name;
+  });
+  std::unique_ptr<Model> renamed, original;
+  ASSERT_TRUE(Model::Load(f.view(), {}, &renamed).ok());
+  ASSERT_TRUE(Model::Load(TinyFiles().view(), {}, &original).ok());
+  Encoding enc;
+  ASSERT_TRUE(original->tokenizer().Encode("same [MASK] here", std::nullopt, 512, true, &enc).ok());
+  std::vector<FillMaskResult> a, b;
+  ASSERT_TRUE(renamed->FillMask({&enc, 1}, 5, &a).ok());
+  ASSERT_TRUE(original->FillMask({&enc, 1}, 5, &b).ok());
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(a[0].masks[0][i].token_id, b[0].masks[0][i].token_id);
+    EXPECT_EQ(a[0].masks[0][i].score, b[0].masks[0][i].score);
+  }
+}
+
+// Bad calls on a loaded model return errors and leave it answering exactly as before.
+TEST(CallErrors, BadCallsLeaveTheModelUsable) {
+  std::unique_ptr<Model> model;
+  ASSERT_TRUE(Model::Load(TinyFiles().view(), {}, &model).ok());
+  Encoding good;
+  ASSERT_TRUE(model->tokenizer().Encode("a [MASK] b", std::nullopt, 512, true, &good).ok());
+  std::vector<FillMaskResult> before, after;
+  ASSERT_TRUE(model->FillMask({&good, 1}, 5, &before).ok());
+
+  Encoding enc;
+  EXPECT_EQ(model->tokenizer().Encode("bad \xff\xfe utf8", std::nullopt, 512, true, &enc).code(), StatusCode::kBadText);
+  const std::string long_text(3000, 'a');
+  std::string spaced;
+  for (char c : long_text) (spaced += c) += ' ';
+  EXPECT_EQ(model->tokenizer().Encode(spaced, std::nullopt, 512, false, &enc).code(), StatusCode::kTooLong);
+
+  Encoding no_mask;
+  ASSERT_TRUE(model->tokenizer().Encode("no mask", std::nullopt, 512, true, &no_mask).ok());
+  std::vector<FillMaskResult> results;
+  const Status s = model->FillMask({&no_mask, 1}, 5, &results);
+  EXPECT_EQ(s.code(), StatusCode::kNoMask);
+  EXPECT_NE(s.message().find("[MASK]"), std::string::npos);
+  EXPECT_EQ(model->FillMask({&good, 1}, 0, &results).code(), StatusCode::kInvalidArgument);
+
+  Encoding bad_ids = good;
+  bad_ids.input_ids[1] = 1 << 20;
+  std::vector<EncoderOutput> out;
+  EXPECT_EQ(model->Encode({&bad_ids, 1}, false, &out).code(), StatusCode::kInvalidArgument);
+  Encoding bad_types = good;
+  bad_types.token_type_ids[1] = 7;
+  EXPECT_EQ(model->Encode({&bad_types, 1}, false, &out).code(), StatusCode::kInvalidArgument);
+  Encoding too_long = good;
+  too_long.input_ids.assign(513, 1000);
+  too_long.token_type_ids.assign(513, 0);
+  EXPECT_EQ(model->Encode({&too_long, 1}, false, &out).code(), StatusCode::kTooLong);
+  EXPECT_EQ(model->Encode({}, false, &out).code(), StatusCode::kInvalidArgument);
+
+  ASSERT_TRUE(model->FillMask({&good, 1}, 5, &after).ok());
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(after[0].masks[0][i].token_id, before[0].masks[0][i].token_id);
+    EXPECT_EQ(after[0].masks[0][i].score, before[0].masks[0][i].score);
+  }
+}
+
+}  // namespace
+}  // namespace bert
