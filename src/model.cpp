@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -94,37 +95,99 @@ void Model::SetThreads(int threads) {
   if (threads != impl_->pool->threads()) impl_->pool = std::make_unique<ThreadPool>(threads);
 }
 
+// Runs `fn(sub_batch, first_index)` over consecutive sub-batches of bounded total length, so that a
+// huge batch cannot exhaust memory through the activations (which grow with the rows of one forward).
+template <typename F>
+Status ForEachChunk(std::span<const Encoding> batch, F fn) {
+  constexpr size_t kMaxTokensPerForward = 8192;
+  size_t begin = 0;
+  while (begin < batch.size()) {
+    size_t end = begin, tokens = 0;
+    while (end < batch.size() && (end == begin || tokens + batch[end].input_ids.size() <= kMaxTokensPerForward)) {
+      tokens += batch[end++].input_ids.size();
+    }
+    BERT_RETURN_IF_ERROR(fn(batch.subspan(begin, end - begin), begin));
+    begin = end;
+  }
+  return {};
+}
+
 Status Model::Encode(std::span<const Encoding> batch, bool output_attentions, std::vector<EncoderOutput>* out) {
   Impl& m = *impl_;
-  std::vector<std::vector<float>> attentions;
-  BERT_RETURN_IF_ERROR(m.encoder.Forward(*m.pool, batch, output_attentions ? &attentions : nullptr));
+  if (batch.empty()) return Error(StatusCode::kInvalidArgument, "empty batch");
   const int h = m.config.hidden_size;
-  const auto segments = m.encoder.segments();
   const size_t heads = static_cast<size_t>(m.config.num_heads);
-
-  out->assign(batch.size(), {});
-  size_t probs_offset = 0;
-  for (size_t s = 0; s < batch.size(); ++s) {
-    EncoderOutput& o = (*out)[s];
-    const size_t t = static_cast<size_t>(segments[s].length);
-    o.tokens = segments[s].length;
-    const float* first = m.encoder.hidden() + static_cast<size_t>(segments[s].offset) * h;
-    o.last_hidden_state.assign(first, first + t * h);
-    if (m.weights.pooler) {
-      o.pooled.resize(static_cast<size_t>(h));
-      LinearForward(*m.pool, 1, first, h, *m.weights.pooler, o.pooled.data(), h);
-      TanhF32_WasmSimd(h, o.pooled.data());
-    }
-    if (output_attentions) {
-      const size_t per_layer = heads * t * t;
-      o.attentions.resize(attentions.size() * per_layer);
-      for (size_t l = 0; l < attentions.size(); ++l) {
-        std::copy_n(attentions[l].begin() + static_cast<ptrdiff_t>(probs_offset), per_layer,
-                    o.attentions.begin() + static_cast<ptrdiff_t>(l * per_layer));
+  std::vector<EncoderOutput> results(batch.size());
+  std::vector<std::vector<float>> attentions;
+  BERT_RETURN_IF_ERROR(ForEachChunk(batch, [&](std::span<const Encoding> chunk, size_t first) -> Status {
+    BERT_RETURN_IF_ERROR(m.encoder.Forward(*m.pool, chunk, output_attentions ? &attentions : nullptr));
+    const auto segments = m.encoder.segments();
+    size_t probs_offset = 0;
+    for (size_t s = 0; s < chunk.size(); ++s) {
+      EncoderOutput& o = results[first + s];
+      const size_t t = static_cast<size_t>(segments[s].length);
+      o.tokens = segments[s].length;
+      const float* rows = m.encoder.hidden() + static_cast<size_t>(segments[s].offset) * h;
+      o.last_hidden_state.assign(rows, rows + t * h);
+      if (m.weights.pooler) {
+        o.pooled.resize(static_cast<size_t>(h));
+        LinearForward(*m.pool, 1, rows, h, *m.weights.pooler, o.pooled.data(), h);
+        TanhF32_WasmSimd(h, o.pooled.data());
       }
-      probs_offset += per_layer;
+      if (output_attentions) {
+        const size_t per_layer = heads * t * t;
+        o.attentions.resize(attentions.size() * per_layer);
+        for (size_t l = 0; l < attentions.size(); ++l) {
+          std::copy_n(attentions[l].begin() + static_cast<ptrdiff_t>(probs_offset), per_layer,
+                      o.attentions.begin() + static_cast<ptrdiff_t>(l * per_layer));
+        }
+        probs_offset += per_layer;
+      }
+    }
+    return {};
+  }));
+  *out = std::move(results);
+  return {};
+}
+
+Status Model::Embed(std::span<const Encoding> batch, Pooling pooling, bool normalize, Embeddings* out) {
+  std::vector<EncoderOutput> encoded;
+  BERT_RETURN_IF_ERROR(Encode(batch, false, &encoded));
+  const size_t h = static_cast<size_t>(impl_->config.hidden_size);
+  size_t max_tokens = 0;
+  for (const EncoderOutput& e : encoded) max_tokens = std::max(max_tokens, static_cast<size_t>(e.tokens));
+  const size_t vectors_per_item = pooling == Pooling::kNone ? max_tokens : 1;
+
+  Embeddings result;
+  result.dims = {batch.size()};
+  if (pooling == Pooling::kNone) result.dims.push_back(max_tokens);
+  result.dims.push_back(h);
+  result.data.assign(batch.size() * vectors_per_item * h, 0.0f);
+  for (size_t b = 0; b < batch.size(); ++b) {
+    const EncoderOutput& e = encoded[b];
+    float* dst = result.data.data() + b * vectors_per_item * h;
+    switch (pooling) {
+      case Pooling::kNone: std::copy(e.last_hidden_state.begin(), e.last_hidden_state.end(), dst); break;
+      case Pooling::kCls: std::copy_n(e.last_hidden_state.begin(), h, dst); break;
+      case Pooling::kMean:
+        for (int t = 0; t < e.tokens; ++t) {
+          for (size_t i = 0; i < h; ++i) dst[i] += e.last_hidden_state[t * h + i];
+        }
+        for (size_t i = 0; i < h; ++i) dst[i] /= static_cast<float>(e.tokens);
+        break;
+    }
+    if (!normalize) continue;
+    // L2-normalize each vector (each token with Pooling::kNone; zero padding stays zero).
+    const size_t vectors = pooling == Pooling::kNone ? static_cast<size_t>(e.tokens) : 1;
+    for (size_t v = 0; v < vectors; ++v) {
+      float* x = dst + v * h;
+      double sq = 0;
+      for (size_t i = 0; i < h; ++i) sq += static_cast<double>(x[i]) * x[i];
+      const float scale = static_cast<float>(1.0 / std::max(std::sqrt(sq), 1e-12));
+      for (size_t i = 0; i < h; ++i) x[i] *= scale;
     }
   }
+  *out = std::move(result);
   return {};
 }
 
@@ -136,16 +199,29 @@ Status Model::FillMask(std::span<const Encoding> batch, int top_k, std::vector<F
                  "not fill masks; load a BertForMaskedLM checkpoint");
   }
   if (top_k < 1) return Error(StatusCode::kInvalidArgument, "top_k must be at least 1, got " + std::to_string(top_k));
-  const int32_t mask_id = m.tokenizer.mask_id();
+  if (batch.empty()) return Error(StatusCode::kInvalidArgument, "empty batch");
+  for (size_t s = 0; s < batch.size(); ++s) {
+    if (std::find(batch[s].input_ids.begin(), batch[s].input_ids.end(), m.tokenizer.mask_id()) ==
+        batch[s].input_ids.end()) {
+      return Error(StatusCode::kNoMask, "sequence " + std::to_string(s) + " has no [MASK] token");
+    }
+  }
+  std::vector<FillMaskResult> results(batch.size());
+  BERT_RETURN_IF_ERROR(ForEachChunk(batch, [&](std::span<const Encoding> chunk, size_t first) {
+    return FillMaskChunk(chunk, top_k, std::span(results).subspan(first, chunk.size()));
+  }));
+  *out = std::move(results);
+  return {};
+}
+
+Status Model::FillMaskChunk(std::span<const Encoding> batch, int top_k, std::span<FillMaskResult> out) {
+  Impl& m = *impl_;
   std::vector<std::vector<int>> positions(batch.size());
   size_t mask_count = 0;
   for (size_t s = 0; s < batch.size(); ++s) {
     const auto& ids = batch[s].input_ids;
     for (size_t t = 0; t < ids.size(); ++t) {
-      if (ids[t] == mask_id) positions[s].push_back(static_cast<int>(t));
-    }
-    if (positions[s].empty()) {
-      return Error(StatusCode::kNoMask, "sequence " + std::to_string(s) + " has no [MASK] token");
+      if (ids[t] == m.tokenizer.mask_id()) positions[s].push_back(static_cast<int>(t));
     }
     mask_count += positions[s].size();
   }
@@ -169,14 +245,13 @@ Status Model::FillMask(std::span<const Encoding> batch, int top_k, std::vector<F
   MlmLogits(*m.pool, m.config, m.weights, static_cast<int>(mask_count), m.mask_rows.data(), m.transformed.data(),
             m.logits.data());
 
-  out->assign(batch.size(), {});
   row = 0;
   for (size_t s = 0; s < batch.size(); ++s) {
     // Hugging Face's fill-mask pipeline decodes without special tokens only when there is one mask.
     const bool single_mask = positions[s].size() == 1;
     for (int p : positions[s]) {
       const std::span<const float> logits(m.logits.data() + row++ * v, v);
-      std::vector<Prediction>& predictions = (*out)[s].masks.emplace_back();
+      std::vector<Prediction>& predictions = out[s].masks.emplace_back();
       for (const TokenScore& ts : TopKSoftmax(logits, top_k)) {
         std::vector<int32_t> filled = batch[s].input_ids;
         filled[static_cast<size_t>(p)] = ts.id;

@@ -68,6 +68,15 @@ struct EncoderOutput {
   std::vector<float> attentions;         // [layers][heads][tokens][tokens] when requested
 };
 
+enum class Pooling { kNone, kMean, kCls };
+
+// Embeddings as one flat array: dims = [batch, hidden], or [batch, max_tokens, hidden] for kNone
+// (shorter sequences zero-padded).
+struct Embeddings {
+  std::vector<float> data;
+  std::vector<size_t> dims;
+};
+
 class Model {
  public:
   static Status Load(const ModelFiles& files, const ModelOptions& options, std::unique_ptr<Model>* out);
@@ -84,6 +93,9 @@ class Model {
   // Runs the encoder over a batch; each sequence gets exactly its unbatched result.
   Status Encode(std::span<const Encoding> batch, bool output_attentions, std::vector<EncoderOutput>* out);
 
+  // Sentence embeddings: mean over all tokens, the [CLS] token, or every token; optionally L2-normalized.
+  Status Embed(std::span<const Encoding> batch, Pooling pooling, bool normalize, Embeddings* out);
+
   // Top-k predictions at every [MASK] of every sequence. kNoMask when a sequence has none,
   // kNoMlmHead for checkpoints without the masked-LM head.
   Status FillMask(std::span<const Encoding> batch, int top_k, std::vector<FillMaskResult>* out);
@@ -91,6 +103,7 @@ class Model {
  private:
   struct Impl;
   explicit Model(std::unique_ptr<Impl> impl);
+  Status FillMaskChunk(std::span<const Encoding> batch, int top_k, std::span<FillMaskResult> out);
   std::unique_ptr<Impl> impl_;
 };
 

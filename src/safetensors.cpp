@@ -1,7 +1,6 @@
 #include "safetensors.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -37,6 +36,13 @@ const DTypeInfo* FindDType(std::string_view name) {
   return nullptr;
 }
 
+// std::bit_cast is missing from the libc++ of Emscripten 3.1.6.
+float FloatFromBits(uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
 float HalfToFloat(uint16_t h) {
   const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
   uint32_t exponent = (h >> 10) & 0x1Fu;
@@ -57,7 +63,7 @@ float HalfToFloat(uint16_t h) {
     }
     bits = sign | (exponent << 23) | ((mantissa & 0x3FFu) << 13);
   }
-  return std::bit_cast<float>(bits);
+  return FloatFromBits(bits);
 }
 
 template <typename T>
@@ -90,7 +96,7 @@ Status SafeTensors::Parse(std::span<const uint8_t> file, SafeTensors* out) {
   if (header.is_discarded()) return FileError("header is not valid JSON");
   if (!header.is_object()) return FileError("header is not a JSON object");
 
-  const std::span<const uint8_t> data = file.subspan(8 + header_len);
+  const std::span<const uint8_t> data = file.subspan(8 + static_cast<size_t>(header_len));  // fits: checked above
   SafeTensors result;
   for (auto& [name, entry] : header.items()) {
     if (name == "__metadata__") continue;
@@ -127,7 +133,7 @@ Status SafeTensors::Parse(std::span<const uint8_t> file, SafeTensors* out) {
       return TensorError(name, "holds " + std::to_string(end - begin) + " bytes but " + dtype_name + " " +
                                    shape_it->dump() + " needs " + std::to_string(bytes));
     }
-    view.data = data.subspan(begin, end - begin);
+    view.data = data.subspan(static_cast<size_t>(begin), static_cast<size_t>(end - begin));  // end <= data.size()
     result.tensors_.push_back(std::move(view));
   }
 
@@ -166,7 +172,7 @@ Status ToFloat32(const TensorView& tensor, std::span<float> out) {
       for (size_t i = 0; i < n; ++i) out[i] = HalfToFloat(LoadLE<uint16_t>(p + 2 * i));
       return {};
     case DType::kBF16:
-      for (size_t i = 0; i < n; ++i) out[i] = std::bit_cast<float>(static_cast<uint32_t>(LoadLE<uint16_t>(p + 2 * i)) << 16);
+      for (size_t i = 0; i < n; ++i) out[i] = FloatFromBits(static_cast<uint32_t>(LoadLE<uint16_t>(p + 2 * i)) << 16);
       return {};
     default:
       return TensorError(tensor.name, "dtype " + tensor.dtype_name + " is not supported (expected F32, F16 or BF16)");

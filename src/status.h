@@ -54,9 +54,12 @@ inline const char* StatusCodeName(StatusCode code) {
 
 }  // namespace bert
 
-// Propagates a non-OK status to the caller.
-#define BERT_RETURN_IF_ERROR(expr)          \
-  do {                                      \
-    ::bert::Status bert_status_ = (expr);   \
-    if (!bert_status_.ok()) return bert_status_; \
+// Propagates a non-OK status to the caller (a unique variable name per use, so uses may nest).
+#define BERT_STATUS_CONCAT_(a, b) a##b
+#define BERT_STATUS_NAME_(n) BERT_STATUS_CONCAT_(bert_status_, n)
+#define BERT_RETURN_IF_ERROR(expr) BERT_RETURN_IF_ERROR_(BERT_STATUS_NAME_(__COUNTER__), expr)
+#define BERT_RETURN_IF_ERROR_(var, expr) \
+  do {                                   \
+    ::bert::Status var = (expr);         \
+    if (!var.ok()) return var;           \
   } while (0)

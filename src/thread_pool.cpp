@@ -1,8 +1,18 @@
 #include "thread_pool.h"
 
+#include <algorithm>
+
 namespace bert {
 
+// A wasm build without pthreads cannot start threads: everything runs on the caller.
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+constexpr int kMaxThreads = 1;
+#else
+constexpr int kMaxThreads = 256;
+#endif
+
 ThreadPool::ThreadPool(int threads) {
+  threads = std::min(threads, kMaxThreads);
   for (int t = 1; t < threads; ++t) workers_.emplace_back([this, t] { WorkerLoop(t); });
 }
 

@@ -56,11 +56,13 @@ Status LoadLayer(const TensorReader& r, const Config& c, int index, LayerWeights
   const int64_t h = c.hidden_size, inter = c.intermediate_size;
   const std::string base = "encoder.layer." + std::to_string(index) + ".";
 
-  // Q, K and V stacked into one [3H x H] product.
-  std::vector<float> w(static_cast<size_t>(3 * h * h)), b(static_cast<size_t>(3 * h)), part;
+  // Q, K and V stacked into one [3H x H] product (allocated once the first is known to fit config).
+  std::vector<float> w, b, part;
   const char* names[] = {"query", "key", "value"};
   for (size_t i = 0; i < 3; ++i) {
     BERT_RETURN_IF_ERROR(r.Read(base + "attention.self." + names[i] + ".weight", {h, h}, &part));
+    w.resize(static_cast<size_t>(3 * h * h));
+    b.resize(static_cast<size_t>(3 * h));
     std::copy(part.begin(), part.end(), w.begin() + static_cast<ptrdiff_t>(i * h * h));
     BERT_RETURN_IF_ERROR(r.Read(base + "attention.self." + names[i] + ".bias", {h}, &part));
     std::copy(part.begin(), part.end(), b.begin() + static_cast<ptrdiff_t>(i * h));

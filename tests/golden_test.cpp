@@ -243,5 +243,64 @@ TEST(Encode, AttentionsAreProbabilities) {
   EXPECT_TRUE(without[0].attentions.empty());
 }
 
+TEST(Embed, PoolingsAndNormalization) {
+  GoldenModel& g = Load("tiny-random");
+  ASSERT_TRUE(g.model);
+  std::vector<Encoding> batch(2);
+  ASSERT_TRUE(g.model->tokenizer().Encode("short one", std::nullopt, 512, true, &batch[0]).ok());
+  ASSERT_TRUE(g.model->tokenizer().Encode("a somewhat longer second text", std::nullopt, 512, true, &batch[1]).ok());
+  std::vector<EncoderOutput> enc;
+  ASSERT_TRUE(g.model->Encode(batch, false, &enc).ok());
+  const size_t h = static_cast<size_t>(g.model->config().hidden_size);
+  const size_t t1 = batch[1].input_ids.size();
+
+  Embeddings mean, cls, none, unit;
+  ASSERT_TRUE(g.model->Embed(batch, Pooling::kMean, false, &mean).ok());
+  ASSERT_TRUE(g.model->Embed(batch, Pooling::kCls, false, &cls).ok());
+  ASSERT_TRUE(g.model->Embed(batch, Pooling::kNone, false, &none).ok());
+  ASSERT_TRUE(g.model->Embed(batch, Pooling::kMean, true, &unit).ok());
+  EXPECT_EQ(mean.dims, (std::vector<size_t>{2, h}));
+  EXPECT_EQ(none.dims, (std::vector<size_t>{2, t1, h}));
+  for (size_t i = 0; i < h; ++i) {
+    double sum = 0;
+    for (size_t t = 0; t < t1; ++t) sum += enc[1].last_hidden_state[t * h + i];
+    EXPECT_NEAR(mean.data[h + i], sum / static_cast<double>(t1), 1e-5);
+    EXPECT_EQ(cls.data[i], enc[0].last_hidden_state[i]);
+  }
+  // Token rows as encoded, the shorter text zero-padded.
+  EXPECT_TRUE(std::equal(enc[1].last_hidden_state.begin(), enc[1].last_hidden_state.end(), none.data.begin() + t1 * h));
+  const size_t t0 = batch[0].input_ids.size();
+  EXPECT_TRUE(std::all_of(none.data.begin() + t0 * h, none.data.begin() + t1 * h, [](float x) { return x == 0; }));
+  for (size_t b = 0; b < 2; ++b) {
+    double unit_sq = 0, mean_sq = 0;
+    for (size_t i = 0; i < h; ++i) {
+      unit_sq += unit.data[b * h + i] * unit.data[b * h + i];
+      mean_sq += mean.data[b * h + i] * mean.data[b * h + i];
+    }
+    EXPECT_NEAR(unit_sq, 1.0, 1e-5);
+    for (size_t i = 0; i < h; ++i) EXPECT_NEAR(unit.data[b * h + i] * std::sqrt(mean_sq), mean.data[b * h + i], 1e-5);
+  }
+}
+
+// A batch larger than one forward's token budget is split and still matches item by item.
+TEST(Batching, LargeBatchesAreSplitTransparently) {
+  GoldenModel& g = Load("tiny-random");
+  ASSERT_TRUE(g.model);
+  const json& long_case = *std::find_if(g.golden["cases"].begin(), g.golden["cases"].end(),
+                                        [](const json& c) { return c["id"] == "long"; });
+  const Encoding enc = EncodeCase(*g.model, long_case);  // 214 tokens, one [MASK]
+  std::vector<Encoding> batch(45, enc);                   // 9630 tokens: more than one forward
+  batch[44].input_ids[1] = 2000;                          // the last one differs
+  std::vector<FillMaskResult> all, last;
+  ASSERT_TRUE(g.model->FillMask(batch, 10, &all).ok());
+  ASSERT_TRUE(g.model->FillMask({&batch[44], 1}, 10, &last).ok());
+  ASSERT_EQ(all.size(), 45u);
+  CheckMasks(g, long_case, all[43]);
+  for (size_t i = 0; i < 10; ++i) {
+    EXPECT_EQ(all[44].masks[0][i].token_id, last[0].masks[0][i].token_id);
+    EXPECT_EQ(all[44].masks[0][i].score, last[0].masks[0][i].score);
+  }
+}
+
 }  // namespace
 }  // namespace bert

@@ -3,6 +3,8 @@
 set -euo pipefail
 
 packages=(cmake g++ make libgtest-dev libsimde-dev nlohmann-json3-dev)
+# BERT_SETUP_WASM=1: the WebAssembly toolchain too.
+[ "${BERT_SETUP_WASM:-0}" = 1 ] && packages+=(emscripten)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

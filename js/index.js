@@ -1,0 +1,204 @@
+// bert-wasm: BERT in WebAssembly for browsers, Node and Electron. This file is the whole public API.
+import { BertError, unwrap } from './errors.js';
+import { canUseThreads, defaultThreads, startEngine } from './runtime.js';
+import { openFile, readIntoHeap, readText, resolveSource } from './sources.js';
+
+export { BertError };
+
+function checkText(text, what = 'text') {
+  if (typeof text !== 'string') throw new BertError('E_INVALID_ARGUMENT', `${what} must be a string, got ${typeof text}`);
+}
+
+function checkTexts(texts) {
+  const list = Array.isArray(texts) ? texts : [texts];
+  if (list.length === 0) throw new BertError('E_INVALID_ARGUMENT', 'texts must not be empty');
+  list.forEach((t, i) => checkText(t, Array.isArray(texts) ? `texts[${i}]` : 'text'));
+  return list;
+}
+
+function positiveInteger(value, name, fallback) {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new BertError('E_INVALID_ARGUMENT', `${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+/** Text <-> token ids, exactly as Hugging Face's BertTokenizer. */
+class Tokenizer {
+  #model;
+  constructor(model) {
+    this.#model = model;
+  }
+
+  /**
+   * @example tokenizer.encode('Hello world!') // { inputIds: [101, 7592, 2088, 999, 102], ... }
+   */
+  encode(text, pair = null, { truncation = true } = {}) {
+    checkText(text);
+    if (pair !== null && pair !== undefined) checkText(pair, 'pair');
+    const r = unwrap(this.#model.engine().tokenize(text, pair ?? null, truncation));
+    return {
+      inputIds: Array.from(r.inputIds),
+      tokenTypeIds: Array.from(r.tokenTypeIds),
+      attentionMask: new Array(r.inputIds.length).fill(1),
+      tokens: r.tokens,
+    };
+  }
+
+  /** @example tokenizer.decode([101, 7592, 1045, 1005, 1049, 102]) // "hello i'm" */
+  decode(ids, { skipSpecialTokens = true } = {}) {
+    if (!Array.isArray(ids) && !ArrayBuffer.isView(ids)) throw new BertError('E_INVALID_ARGUMENT', 'ids must be an array');
+    return this.#model.engine().decode(Array.from(ids, Number), skipSpecialTokens);
+  }
+}
+
+export class BertModel {
+  #engine;  // the Emscripten module
+  #model;   // the bound C++ model
+  #info;
+  #queue = Promise.resolve();
+  #disposed = false;
+
+  /** @internal use BertModel.load */
+  constructor(engine, model, info) {
+    this.#engine = engine;
+    this.#model = model;
+    this.#info = info;
+    this.tokenizer = new Tokenizer(this);
+  }
+
+  /**
+   * Loads a Hugging Face BERT checkpoint.
+   * @param source a folder URL or local path, or {config, vocab | tokenizer, tokenizerConfig?, weights}
+   * @param options {threads, onProgress({loaded, total}), signal, variant: 'simd' | 'simd-threads'}
+   * @example const model = await BertModel.load('https://huggingface.co/google-bert/bert-base-uncased/resolve/main/');
+   */
+  static async load(source, { threads, onProgress, signal, variant } = {}) {
+    const files = resolveSource(source);
+    const wanted = positiveInteger(threads, 'threads', undefined) ?? (canUseThreads() ? await defaultThreads() : 1);
+    if (variant !== undefined && variant !== 'simd' && variant !== 'simd-threads') {
+      throw new BertError('E_INVALID_ARGUMENT', `variant must be 'simd' or 'simd-threads', got ${variant}`);
+    }
+    if (variant === 'simd-threads' && !canUseThreads()) {
+      throw new BertError('E_NO_THREADS', 'threads need SharedArrayBuffer: serve the page cross-origin isolated (COOP/COEP)');
+    }
+    const chosen = variant ?? (wanted > 1 && canUseThreads() ? 'simd-threads' : 'simd');
+    const threadCount = chosen === 'simd' ? 1 : wanted;
+
+    // Start the engine while the files' headers arrive; whatever fails, no engine is left running.
+    const enginePromise = startEngine(chosen, threadCount);
+    let engine, model, heap;
+    try {
+      const open = (spec, optional) => (spec ? openFile(spec, { optional, signal }) : null);
+      const [config, vocab, tokenizerConfig, weights] = await Promise.all([
+        open(files.config, false),
+        open(files.vocab, files.folder),
+        open(files.tokenizerConfig, true),
+        open(files.weights, false),
+      ]);
+      const tokenizer = vocab ? null : await open(files.tokenizer, false);
+      const opened = [config, vocab, tokenizer, tokenizerConfig, weights].filter(Boolean);
+      const total = opened.every((f) => f.size !== undefined) ? opened.reduce((sum, f) => sum + f.size, 0) : undefined;
+      let loaded = 0;
+      const onBytes = (n) => {
+        loaded += n;
+        onProgress?.({ loaded, total });
+      };
+      onProgress?.({ loaded, total });
+
+      const [configText, vocabText, tokenizerText, tokenizerConfigText] = await Promise.all(
+        [config, vocab, tokenizer, tokenizerConfig].map((f) => (f ? readText(f, onBytes) : '')),
+      );
+      engine = await enginePromise;
+      heap = await readIntoHeap(weights, engine, onBytes);
+      if (signal?.aborted) throw new BertError('E_ABORTED', 'model load aborted');
+      model = new engine.WasmModel();
+      unwrap(model.load(configText, vocabText, tokenizerText, tokenizerConfigText, heap.ptr, heap.size, threadCount));
+    } catch (error) {
+      model?.delete();
+      enginePromise.then((e) => e.terminateWorkers(), () => {});
+      throw error;
+    } finally {
+      if (heap) engine._free(heap.ptr);
+    }
+    return new BertModel(engine, model, { variant: chosen, threads: model.threads(), config: model.config() });
+  }
+
+  /** {variant: 'simd' | 'simd-threads', threads, config} */
+  get info() {
+    return this.#info;
+  }
+
+  /** @internal the bound engine model; throws once disposed */
+  engine() {
+    if (this.#disposed) throw new BertError('E_DISPOSED', 'this model was disposed');
+    return this.#model;
+  }
+
+  // Calls run one at a time in call order; each resolves with its own result.
+  #enqueue(work) {
+    const run = this.#queue.then(() => work(this.engine()));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Top-k predictions for every [MASK]: one array per mask, best first. An array of texts gives an
+   * array of such results.
+   * @example await model.fillMask('The capital of France is [MASK].', { topK: 2 })
+   * // [[{ token: 3000, tokenStr: 'paris', score: 0.41, sequence: 'the capital of france is paris.' }, ...]]
+   */
+  fillMask(texts, { topK = 5, truncation = true } = {}) {
+    return this.#enqueue((m) => {
+      const list = checkTexts(texts);
+      const k = positiveInteger(topK, 'topK');
+      const { results } = unwrap(m.fillMask(list, k, truncation));
+      return Array.isArray(texts) ? results : results[0];
+    });
+  }
+
+  /**
+   * Embeddings as {data: Float32Array, dims}: dims [batch, hidden] for 'mean' and 'cls' pooling,
+   * [batch, tokens, hidden] for 'none' (shorter texts zero-padded).
+   */
+  embed(texts, { pooling = 'mean', normalize = false, truncation = true } = {}) {
+    return this.#enqueue((m) => {
+      const list = checkTexts(texts);
+      if (!['mean', 'cls', 'none'].includes(pooling)) {
+        throw new BertError('E_INVALID_ARGUMENT', `pooling must be 'mean', 'cls' or 'none', got ${pooling}`);
+      }
+      const { data, dims } = unwrap(m.embed(list, pooling, !!normalize, truncation));
+      return { data, dims };
+    });
+  }
+
+  /**
+   * One text through the encoder: tokens, hidden states, pooled output and, on request,
+   * attention probabilities (Hugging Face's output_attentions) with dims [layers, heads, T, T].
+   */
+  encode(text, { pair = null, outputAttentions = false, truncation = true } = {}) {
+    return this.#enqueue((m) => {
+      checkText(text);
+      if (pair !== null) checkText(pair, 'pair');
+      const r = unwrap(m.encode(text, pair, truncation, !!outputAttentions));
+      const { hiddenSize, numLayers, numHeads } = this.#info.config;
+      const t = r.tokens.length;
+      return {
+        tokens: r.tokens,
+        inputIds: Array.from(r.inputIds),
+        lastHiddenState: { data: r.lastHiddenState, dims: [t, hiddenSize] },
+        pooled: r.pooled ? { data: r.pooled, dims: [hiddenSize] } : null,
+        attentions: r.attentions ? { data: r.attentions, dims: [numLayers, numHeads, t, t] } : null,
+      };
+    });
+  }
+
+  /** Frees the model's memory and threads; later calls fail with E_DISPOSED. */
+  dispose() {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#model.delete();
+    this.#engine.terminateWorkers();
+  }
+}
