@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(cmake g++ make libgtest-dev libsimde-dev nlohmann-json3-dev)
 # BERT_SETUP_WASM=1: the WebAssembly toolchain too.
 [ "${BERT_SETUP_WASM:-0}" = 1 ] && packages+=(emscripten)
+# BERT_SETUP_BROWSER=1: Debian's Chromium for the end-to-end tests.
+[ "${BERT_SETUP_BROWSER:-0}" = 1 ] && packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,20 +1,41 @@
 #!/usr/bin/env bash
-# Every test: the native suite in a release build, then again under AddressSanitizer + UBSan.
+# Every test: native suite (release, then ASan + UBSan), the wasm package under Jest in Node, and the
+# demo in headless Chromium. Ends with one summary line: "total: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tools/setup.sh
+BERT_SETUP_WASM=1 BERT_SETUP_BROWSER=1 bash tools/setup.sh
+[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 
 jobs=$(nproc)
-build() {  # build DIR [cmake args...]
+passed=0
+failed=0
+count_ctest() {  # adds ctest's "N% tests passed, F tests failed out of T" to the totals
+  local line total bad
+  line=$(grep -E "tests passed, [0-9]+ tests? failed out of" "$1" | tail -1)
+  total=$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")
+  bad=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")
+  passed=$((passed + total - bad))
+  failed=$((failed + bad))
+}
+native() {  # native DIR [cmake args...]
   local dir=$1; shift
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
   cmake --build "$dir" -j"$jobs"
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" | tee "$dir/ctest.log" || true
+  count_ctest "$dir/ctest.log"
 }
 
 echo "== native tests (release)"
-build build/native
-ctest --test-dir build/native --output-on-failure -j"$jobs"
-
+native build/native
 echo "== native tests (ASan + UBSan)"
-build build/asan -DBERT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
-ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --test-dir build/asan --output-on-failure -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  native build/asan -DBERT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+echo "== wasm package (Jest, Node)"
+npm run --silent build
+NODE_OPTIONS=--experimental-vm-modules npx jest --json --outputFile=build/jest.json || true
+passed=$((passed + $(node -p "require('./build/jest.json').numPassedTests")))
+failed=$((failed + $(node -p "const r = require('./build/jest.json'); r.numFailedTests + r.numRuntimeErrorTestSuites")))
+
+echo "total: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

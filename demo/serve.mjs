@@ -1,0 +1,95 @@
+// Serves the demo on 127.0.0.1: the page (demo/), the package (dist/), the shared test checkpoints
+// (/models/<name>/) and BERT_MODEL's folder (/model/), with COOP/COEP headers so threads work.
+//   node demo/serve.mjs          PORT (default 8080), BERT_MODEL (folder or URL), BERT_ISOLATION=0 to omit COOP/COEP
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const sharedModels = resolve(root, '../shared/models');
+const types = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css',
+  '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.wasm': 'application/wasm', '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+};
+
+const isUrl = (s) => /^https?:\/\//i.test(s);
+const hasWeights = (dir) => stat(join(dir, 'model.safetensors')).then(() => true, () => false);
+
+// The model the page opens by default: BERT_MODEL, else the best checkpoint under ../shared/models
+// (real bert-base-uncased weights when present), else bert-base-uncased from Hugging Face.
+export async function defaultModel(bertModel = process.env.BERT_MODEL) {
+  if (bertModel) return isUrl(bertModel) ? { url: bertModel, name: bertModel } : { url: '/model/', name: bertModel, dir: resolve(bertModel) };
+  for (const name of ['bert-base-uncased', 'small-random', 'tiny-random']) {
+    if (await hasWeights(join(sharedModels, name))) return { url: `/models/${name}/`, name };
+  }
+  return { url: 'https://huggingface.co/google-bert/bert-base-uncased/resolve/main/', name: 'bert-base-uncased' };
+}
+
+/** Starts the server; returns {server, url, close()}. */
+export async function startServer({ port = 8080, isolation = true, bertModel } = {}) {
+  const model = await defaultModel(bertModel);
+  const mounts = [
+    ['/demo/', join(root, 'demo')],
+    ['/dist/', join(root, 'dist')],
+    ['/models/', sharedModels],
+    ...(model.dir ? [['/model/', model.dir]] : []),
+  ];
+  const server = createServer(async (req, res) => {
+    if (isolation) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
+    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+    res.setHeader('Cache-Control', 'no-cache');
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (path === '/') {
+      res.writeHead(302, { Location: '/demo/' }).end();
+      return;
+    }
+    if (path === '/demo/default-model.json') {
+      const { url, name } = model;
+      res.writeHead(200, { 'Content-Type': types['.json'] }).end(JSON.stringify({ url, name, models: await listModels() }));
+      return;
+    }
+    const mount = mounts.find(([prefix]) => path.startsWith(prefix));
+    let file = mount && normalize(join(mount[1], path.slice(mount[0].length)));
+    if (!file || !file.startsWith(mount[1])) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    try {
+      let info = await stat(file);
+      if (info.isDirectory()) {
+        file = join(file, 'index.html');
+        info = await stat(file);
+      }
+      res.writeHead(200, { 'Content-Type': types[extname(file)] ?? 'application/octet-stream', 'Content-Length': info.size });
+      if (req.method === 'HEAD') return res.end();
+      createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404).end('not found');
+    }
+  });
+  await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${server.address().port}/demo/`;
+  return { server, url, model, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+// The shared checkpoints that have weights, for the page's model picker.
+async function listModels() {
+  const names = await readdir(sharedModels).catch(() => []);
+  const withWeights = [];
+  for (const name of names.sort()) if (await hasWeights(join(sharedModels, name))) withWeights.push({ name, url: `/models/${name}/` });
+  return withWeights;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const { url, model } = await startServer({
+    port: Number(process.env.PORT ?? 8080),
+    isolation: process.env.BERT_ISOLATION !== '0',
+  });
+  console.log(`bert-wasm demo: ${url}  (default model: ${model.name})`);
+}

@@ -1,0 +1,77 @@
+// The BertModel API, run in a Web Worker so that inference never blocks the page.
+import { BertError } from './index.js';
+
+export { BertError };
+
+export class BertWorkerModel {
+  #worker;
+  #pending = new Map();  // id -> {resolve, reject, onProgress}
+  #nextId = 0;
+  info = null;
+
+  constructor(worker) {
+    this.#worker = worker;
+    worker.onmessage = ({ data }) => {
+      const call = this.#pending.get(data.id);
+      if (!call) return;
+      if (data.progress) return call.onProgress?.(data.progress);
+      this.#pending.delete(data.id);
+      if (data.error) call.reject(new BertError(data.error.code, data.error.message));
+      else call.resolve(data.result);
+    };
+    worker.onerror = (event) => {
+      const error = new BertError('E_WORKER', `the model worker failed: ${event.message ?? 'unknown error'}`);
+      for (const call of this.#pending.values()) call.reject(error);
+      this.#pending.clear();
+    };
+  }
+
+  #call(method, args, onProgress) {
+    if (!this.#worker) return Promise.reject(new BertError('E_DISPOSED', 'this model was disposed'));
+    const id = this.#nextId++;
+    return { id, promise: new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject, onProgress });
+      this.#worker.postMessage({ id, method, args });
+    }) };
+  }
+
+  /**
+   * Starts a worker and loads a model in it. Same source and options as BertModel.load; relative URLs
+   * are resolved against the page. Blobs and Files are passed to the worker as they are.
+   */
+  static async load(source, { threads, variant, onProgress, signal } = {}) {
+    const worker = new Worker(new URL('./bert-worker.js', import.meta.url), { type: 'module' });
+    const client = new BertWorkerModel(worker);
+    const absolute = (s) => (typeof s === 'string' || s instanceof URL ? new URL(s, location.href).href : s);
+    const portable =
+      typeof source === 'string' || source instanceof URL
+        ? absolute(source)
+        : Object.fromEntries(Object.entries(source ?? {}).map(([k, v]) => [k, absolute(v)]));
+    const { id, promise } = client.#call('load', [portable, { threads, variant }], onProgress);
+    const onAbort = () => client.#worker?.postMessage({ id: -1, method: 'abort', args: [id] });
+    signal?.addEventListener('abort', onAbort);
+    try {
+      client.info = await promise;
+      return client;
+    } catch (error) {
+      client.dispose();
+      throw error;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  fillMask(texts, options) { return this.#call('fillMask', [texts, options]).promise; }
+  embed(texts, options) { return this.#call('embed', [texts, options]).promise; }
+  encode(text, options) { return this.#call('encode', [text, options]).promise; }
+  tokenize(text, pair, options) { return this.#call('tokenize', [text, pair, options]).promise; }
+  decode(ids, options) { return this.#call('decode', [ids, options]).promise; }
+
+  /** Ends the worker and frees everything; later calls reject with E_DISPOSED. */
+  dispose() {
+    this.#worker?.terminate();
+    this.#worker = null;
+    for (const call of this.#pending.values()) call.reject(new BertError('E_DISPOSED', 'this model was disposed'));
+    this.#pending.clear();
+  }
+}
