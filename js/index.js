@@ -1,7 +1,7 @@
 // bert-wasm: BERT in WebAssembly for browsers, Node and Electron. This file is the whole public API.
 import { BertError, unwrap } from './errors.js';
 import { canUseThreads, defaultThreads, startEngine } from './runtime.js';
-import { openFile, readIntoHeap, readText, resolveSource } from './sources.js';
+import { openFile, readText, resolveSource, streamToEngine } from './sources.js';
 
 export { BertError };
 
@@ -88,7 +88,8 @@ export class BertModel {
 
     // Start the engine while the files' headers arrive; whatever fails, no engine is left running.
     const enginePromise = startEngine(chosen, threadCount);
-    let engine, model, heap;
+    let model;
+    let opened = [];
     try {
       const open = (spec, optional) => (spec ? openFile(spec, { optional, signal }) : null);
       const [config, vocab, tokenizerConfig, weights] = await Promise.all([
@@ -98,7 +99,7 @@ export class BertModel {
         open(files.weights, false),
       ]);
       const tokenizer = vocab ? null : await open(files.tokenizer, false);
-      const opened = [config, vocab, tokenizer, tokenizerConfig, weights].filter(Boolean);
+      opened = [config, vocab, tokenizer, tokenizerConfig, weights].filter(Boolean);
       const total = opened.every((f) => f.size !== undefined) ? opened.reduce((sum, f) => sum + f.size, 0) : undefined;
       let loaded = 0;
       const onBytes = (n) => {
@@ -110,19 +111,19 @@ export class BertModel {
       const [configText, vocabText, tokenizerText, tokenizerConfigText] = await Promise.all(
         [config, vocab, tokenizer, tokenizerConfig].map((f) => (f ? readText(f, onBytes) : '')),
       );
-      engine = await enginePromise;
-      heap = await readIntoHeap(weights, engine, onBytes);
-      if (signal?.aborted) throw new BertError('E_ABORTED', 'model load aborted');
+      const engine = await enginePromise;
       model = new engine.WasmModel();
-      unwrap(model.load(configText, vocabText, tokenizerText, tokenizerConfigText, heap.ptr, heap.size, threadCount));
+      unwrap(model.begin(configText, vocabText, tokenizerText, tokenizerConfigText, threadCount, weights.size ?? -1));
+      await streamToEngine(weights, engine, (ptr, length) => unwrap(model.write(ptr, length)), onBytes);
+      if (signal?.aborted) throw new BertError('E_ABORTED', 'model load aborted');
+      unwrap(model.finish());
+      return new BertModel(engine, model, { variant: chosen, threads: model.threads(), config: model.config() });
     } catch (error) {
+      opened.forEach((file) => file.close());
       model?.delete();
       enginePromise.then((e) => e.terminateWorkers(), () => {});
       throw error;
-    } finally {
-      if (heap) engine._free(heap.ptr);
     }
-    return new BertModel(engine, model, { variant: chosen, threads: model.threads(), config: model.config() });
   }
 
   /** {variant: 'simd' | 'simd-threads', threads, config} */

@@ -60,18 +60,18 @@ function describe(spec) {
 }
 
 /**
- * Opens one file. Returns {name, size (bytes or undefined), chunks(): async iterator of Uint8Array},
- * or null for an optional file that does not exist.
+ * Opens one file. Returns {name, size (bytes or undefined), chunks(): async iterator of Uint8Array,
+ * close()}, or null for an optional file that does not exist. Reading all chunks closes it.
  */
 export async function openFile(spec, { optional = false, signal } = {}) {
   checkSignal(signal);
   const name = describe(spec);
   if (spec instanceof ArrayBuffer || ArrayBuffer.isView(spec)) {
     const bytes = spec instanceof ArrayBuffer ? new Uint8Array(spec) : new Uint8Array(spec.buffer, spec.byteOffset, spec.byteLength);
-    return { name, size: bytes.byteLength, async *chunks() { yield bytes; } };
+    return { name, size: bytes.byteLength, async *chunks() { yield bytes; }, close() {} };
   }
   if (typeof Blob !== 'undefined' && spec instanceof Blob) {
-    return { name, size: spec.size, chunks: () => streamChunks(spec.stream(), signal) };
+    return { name, size: spec.size, chunks: () => streamChunks(spec.stream(), signal), close() {} };
   }
   if (typeof spec === 'string' || spec instanceof URL) {
     const text = String(spec);
@@ -98,7 +98,12 @@ async function openUrl(url, name, optional, signal) {
   }
   // A compressed transfer's Content-Length counts compressed bytes: then the size is unknown.
   const length = response.headers.get('content-encoding') ? null : response.headers.get('content-length');
-  return { name, size: length === null ? undefined : Number(length), chunks: () => streamChunks(response.body, signal) };
+  return {
+    name,
+    size: length === null ? undefined : Number(length),
+    chunks: () => streamChunks(response.body, signal),
+    close: () => response.body?.cancel().catch(() => {}),
+  };
 }
 
 async function openLocalFile(pathOrUrl, name, optional, signal) {
@@ -128,6 +133,7 @@ async function openLocalFile(pathOrUrl, name, optional, signal) {
         await handle.close();
       }
     },
+    close: () => handle.close().catch(() => {}),
   };
 }
 
@@ -170,46 +176,23 @@ export async function readText(file, onBytes) {
 }
 
 /**
- * Streams a file straight into engine memory (no second full copy in JS when the size is known).
- * Returns {ptr, size}; the caller frees ptr.
+ * Streams a file through a staging buffer in engine memory to `write(ptr, length)`, chunk by chunk:
+ * neither JS nor wasm ever holds the whole file.
  */
-export async function readIntoHeap(file, engine, onBytes) {
-  const allocate = (size) => {
-    const ptr = engine._malloc(Math.max(size, 1));
-    if (!ptr) throw new BertError('E_OUT_OF_MEMORY', `cannot allocate ${size} bytes of WebAssembly memory for ${file.name}`);
-    return ptr;
-  };
-  if (file.size !== undefined) {
-    const ptr = allocate(file.size);
-    let offset = 0;
-    try {
-      for await (const chunk of file.chunks()) {
-        if (offset + chunk.byteLength > file.size) {
-          throw new BertError('E_FETCH', `${file.name}: more bytes than the announced ${file.size}`);
-        }
-        engine.HEAPU8.set(chunk, ptr + offset);  // HEAPU8 is re-read: memory may have grown
-        offset += chunk.byteLength;
-        onBytes(chunk.byteLength);
+export async function streamToEngine(file, engine, write, onBytes) {
+  const capacity = CHUNK;
+  const staging = engine._malloc(capacity);
+  if (!staging) throw new BertError('E_OUT_OF_MEMORY', `cannot allocate ${capacity} bytes of WebAssembly memory`);
+  try {
+    for await (const chunk of file.chunks()) {
+      for (let at = 0; at < chunk.byteLength; at += capacity) {
+        const piece = chunk.subarray(at, Math.min(at + capacity, chunk.byteLength));
+        engine.HEAPU8.set(piece, staging);  // HEAPU8 is re-read: memory may have grown
+        write(staging, piece.byteLength);
       }
-      if (offset !== file.size) throw new BertError('E_FETCH', `${file.name}: got ${offset} of ${file.size} bytes`);
-    } catch (error) {
-      engine._free(ptr);
-      throw error;
+      onBytes(chunk.byteLength);
     }
-    return { ptr, size: file.size };
+  } finally {
+    engine._free(staging);
   }
-  const parts = [];
-  let size = 0;
-  for await (const chunk of file.chunks()) {
-    parts.push(chunk.slice());
-    size += chunk.byteLength;
-    onBytes(chunk.byteLength);
-  }
-  const ptr = allocate(size);
-  let offset = 0;
-  for (const part of parts) {
-    engine.HEAPU8.set(part, ptr + offset);
-    offset += part.byteLength;
-  }
-  return { ptr, size };
 }

@@ -44,8 +44,18 @@ Status ReadFile(const std::string& path, bool required, std::string* out) {
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
-Status Model::Load(const ModelFiles& files, const ModelOptions& options, std::unique_ptr<Model>* out) {
-  auto impl = std::make_unique<Impl>();
+struct ModelLoader::State {
+  std::unique_ptr<Model::Impl> impl;
+  SafetensorsReader weights;
+  int threads;
+};
+
+ModelLoader::ModelLoader(std::unique_ptr<State> state) : state_(std::move(state)) {}
+ModelLoader::~ModelLoader() = default;
+
+Status ModelLoader::Create(const ModelFiles& files, const ModelOptions& options, std::optional<uint64_t> weights_size,
+                           std::unique_ptr<ModelLoader>* out) {
+  auto impl = std::make_unique<Model::Impl>();
   BERT_RETURN_IF_ERROR(ParseConfig(files.config_json, &impl->config));
   BERT_RETURN_IF_ERROR(
       Tokenizer::Load(files.vocab_txt, files.tokenizer_json, files.tokenizer_config_json, &impl->tokenizer));
@@ -54,12 +64,27 @@ Status Model::Load(const ModelFiles& files, const ModelOptions& options, std::un
                                             " tokens but config.json's vocab_size is " +
                                             std::to_string(impl->config.vocab_size));
   }
-  SafeTensors tensors;
-  BERT_RETURN_IF_ERROR(SafeTensors::Parse(files.safetensors, &tensors));
-  BERT_RETURN_IF_ERROR(LoadWeights(tensors, impl->config, &impl->weights));
-  impl->pool = std::make_unique<ThreadPool>(std::max(1, options.threads));
-  out->reset(new Model(std::move(impl)));
+  out->reset(new ModelLoader(
+      std::make_unique<State>(State{std::move(impl), SafetensorsReader(weights_size), std::max(1, options.threads)})));
   return {};
+}
+
+Status ModelLoader::Write(std::span<const uint8_t> bytes) { return state_->weights.Write(bytes); }
+
+Status ModelLoader::Finish(std::unique_ptr<Model>* out) {
+  TensorMap tensors;
+  BERT_RETURN_IF_ERROR(state_->weights.Finish(&tensors));
+  BERT_RETURN_IF_ERROR(LoadWeights(tensors, state_->impl->config, &state_->impl->weights));
+  state_->impl->pool = std::make_unique<ThreadPool>(state_->threads);
+  out->reset(new Model(std::move(state_->impl)));
+  return {};
+}
+
+Status Model::Load(const ModelFiles& files, const ModelOptions& options, std::unique_ptr<Model>* out) {
+  std::unique_ptr<ModelLoader> loader;
+  BERT_RETURN_IF_ERROR(ModelLoader::Create(files, options, files.safetensors.size(), &loader));
+  BERT_RETURN_IF_ERROR(loader->Write(files.safetensors));
+  return loader->Finish(out);
 }
 
 Status ModelFolder::Read(const std::string& dir, bool with_weights, ModelFolder* out) {
@@ -80,8 +105,23 @@ ModelFiles ModelFolder::files() const {
 
 Status Model::LoadFromDirectory(const std::string& dir, const ModelOptions& options, std::unique_ptr<Model>* out) {
   ModelFolder folder;
-  BERT_RETURN_IF_ERROR(ModelFolder::Read(dir, /*with_weights=*/true, &folder));
-  return Load(folder.files(), options, out);
+  BERT_RETURN_IF_ERROR(ModelFolder::Read(dir, /*with_weights=*/false, &folder));
+  const std::string path = dir + "/model.safetensors";
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return Error(StatusCode::kIo, path + ": cannot open file");
+  const auto size = static_cast<uint64_t>(in.tellg());
+  in.seekg(0);
+  std::unique_ptr<ModelLoader> loader;
+  BERT_RETURN_IF_ERROR(ModelLoader::Create(folder.files(), options, size, &loader));
+  std::vector<char> chunk(4 << 20);
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto n = static_cast<size_t>(in.gcount());
+    if (n == 0) break;
+    BERT_RETURN_IF_ERROR(loader->Write({reinterpret_cast<const uint8_t*>(chunk.data()), n}));
+  }
+  if (in.bad()) return Error(StatusCode::kIo, path + ": read error");
+  return loader->Finish(out);
 }
 
 const Config& Model::config() const { return impl_->config; }
@@ -214,26 +254,17 @@ Status Model::FillMask(std::span<const Encoding> batch, int top_k, std::vector<F
   return {};
 }
 
-Status Model::FillMaskChunk(std::span<const Encoding> batch, int top_k, std::span<FillMaskResult> out) {
+Status Model::HeadLogits(std::span<const Encoding> batch, const std::vector<std::vector<int>>& positions) {
   Impl& m = *impl_;
-  std::vector<std::vector<int>> positions(batch.size());
-  size_t mask_count = 0;
-  for (size_t s = 0; s < batch.size(); ++s) {
-    const auto& ids = batch[s].input_ids;
-    for (size_t t = 0; t < ids.size(); ++t) {
-      if (ids[t] == m.tokenizer.mask_id()) positions[s].push_back(static_cast<int>(t));
-    }
-    mask_count += positions[s].size();
-  }
   BERT_RETURN_IF_ERROR(m.encoder.Forward(*m.pool, batch, nullptr));
-
-  // Gather the hidden states at every [MASK] and run the head on those rows only.
+  size_t rows = 0;
+  for (const auto& p : positions) rows += p.size();
   const size_t h = static_cast<size_t>(m.config.hidden_size), v = static_cast<size_t>(m.config.vocab_size);
-  if (m.mask_rows.size() < mask_count * h) {
-    m.mask_rows.resize(mask_count * h);
-    m.transformed.resize(mask_count * h);
-    m.logits.resize(mask_count * v);
+  if (m.mask_rows.size() < rows * h) {
+    m.mask_rows.resize(rows * h);
+    m.transformed.resize(rows * h);
   }
+  if (m.logits.size() < rows * v) m.logits.resize(rows * v);
   const auto segments = m.encoder.segments();
   size_t row = 0;
   for (size_t s = 0; s < batch.size(); ++s) {
@@ -242,10 +273,37 @@ Status Model::FillMaskChunk(std::span<const Encoding> batch, int top_k, std::spa
       std::copy_n(src, h, m.mask_rows.begin() + static_cast<ptrdiff_t>(row++ * h));
     }
   }
-  MlmLogits(*m.pool, m.config, m.weights, static_cast<int>(mask_count), m.mask_rows.data(), m.transformed.data(),
+  MlmLogits(*m.pool, m.config, m.weights, static_cast<int>(rows), m.mask_rows.data(), m.transformed.data(),
             m.logits.data());
+  return {};
+}
 
-  row = 0;
+Status Model::Logits(const Encoding& input, std::span<const int> positions, std::vector<float>* out) {
+  Impl& m = *impl_;
+  if (!m.weights.mlm) return Error(StatusCode::kNoMlmHead, "this checkpoint has no masked-LM head (no cls.predictions.* tensors)");
+  for (int p : positions) {
+    if (p < 0 || static_cast<size_t>(p) >= input.input_ids.size()) {
+      return Error(StatusCode::kInvalidArgument, "position " + std::to_string(p) + " is outside the " +
+                                                     std::to_string(input.input_ids.size()) + " tokens");
+    }
+  }
+  BERT_RETURN_IF_ERROR(HeadLogits({&input, 1}, {std::vector<int>(positions.begin(), positions.end())}));
+  out->assign(m.logits.begin(), m.logits.begin() + static_cast<ptrdiff_t>(positions.size() * m.config.vocab_size));
+  return {};
+}
+
+Status Model::FillMaskChunk(std::span<const Encoding> batch, int top_k, std::span<FillMaskResult> out) {
+  Impl& m = *impl_;
+  std::vector<std::vector<int>> positions(batch.size());
+  for (size_t s = 0; s < batch.size(); ++s) {
+    const auto& ids = batch[s].input_ids;
+    for (size_t t = 0; t < ids.size(); ++t) {
+      if (ids[t] == m.tokenizer.mask_id()) positions[s].push_back(static_cast<int>(t));
+    }
+  }
+  BERT_RETURN_IF_ERROR(HeadLogits(batch, positions));
+  const size_t v = static_cast<size_t>(m.config.vocab_size);
+  size_t row = 0;
   for (size_t s = 0; s < batch.size(); ++s) {
     // Hugging Face's fill-mask pipeline decodes without special tokens only when there is one mask.
     const bool single_mask = positions[s].size() == 1;

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,7 +34,7 @@ struct ModelFiles {
   std::string_view vocab_txt;              // may be empty when tokenizer_json holds the vocab
   std::string_view tokenizer_json;         // optional
   std::string_view tokenizer_config_json;  // optional
-  std::span<const uint8_t> safetensors;    // model.safetensors; only needed during Load
+  std::span<const uint8_t> safetensors;    // model.safetensors (Model::Load; ModelLoader streams it instead)
 };
 
 // A model folder read from disk (path convenience on top of ModelFiles).
@@ -79,7 +80,9 @@ struct Embeddings {
 
 class Model {
  public:
+  // The whole checkpoint in memory; ModelLoader streams the weights instead.
   static Status Load(const ModelFiles& files, const ModelOptions& options, std::unique_ptr<Model>* out);
+  // Streams model.safetensors from disk, never holding the whole file.
   static Status LoadFromDirectory(const std::string& dir, const ModelOptions& options, std::unique_ptr<Model>* out);
   ~Model();
 
@@ -96,15 +99,42 @@ class Model {
   // Sentence embeddings: mean over all tokens, the [CLS] token, or every token; optionally L2-normalized.
   Status Embed(std::span<const Encoding> batch, Pooling pooling, bool normalize, Embeddings* out);
 
+  // Masked-LM logits [positions x vocab_size] at chosen positions of one sequence (any tokens there):
+  // for scoring candidates, or comparing with a reference implementation.
+  Status Logits(const Encoding& input, std::span<const int> positions, std::vector<float>* out);
+
   // Top-k predictions at every [MASK] of every sequence. kNoMask when a sequence has none,
   // kNoMlmHead for checkpoints without the masked-LM head.
   Status FillMask(std::span<const Encoding> batch, int top_k, std::vector<FillMaskResult>* out);
 
  private:
+  friend class ModelLoader;
   struct Impl;
   explicit Model(std::unique_ptr<Impl> impl);
   Status FillMaskChunk(std::span<const Encoding> batch, int top_k, std::span<FillMaskResult> out);
+  // Runs the encoder, then the MLM head at positions[s] of each sequence s; logits land in Impl::logits.
+  Status HeadLogits(std::span<const Encoding> batch, const std::vector<std::vector<int>>& positions);
   std::unique_ptr<Impl> impl_;
+};
+
+// Loads a model while its weights arrive (a network response, a file read in chunks): the safetensors
+// bytes are converted as they come, so peak memory stays close to the weights' size.
+//   ModelLoader::Create(files, options, size, &loader);  // config and tokenizer checked here
+//   loader->Write(chunk) ...                              // model.safetensors, in order
+//   loader->Finish(&model);
+class ModelLoader {
+ public:
+  // `files.safetensors` is ignored; `weights_size` (bytes), when known, lets errors show up early.
+  static Status Create(const ModelFiles& files, const ModelOptions& options, std::optional<uint64_t> weights_size,
+                       std::unique_ptr<ModelLoader>* out);
+  ~ModelLoader();
+  Status Write(std::span<const uint8_t> bytes);
+  Status Finish(std::unique_ptr<Model>* out);
+
+ private:
+  struct State;
+  explicit ModelLoader(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace bert

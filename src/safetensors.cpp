@@ -73,31 +73,55 @@ T LoadLE(const uint8_t* p) {
   return v;
 }
 
-}  // namespace
-
-int64_t TensorView::num_elements() const {
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
+size_t NumElements(const std::vector<int64_t>& shape) {
+  size_t n = 1;
+  for (int64_t d : shape) n *= static_cast<size_t>(d);
   return n;
 }
 
-Status SafeTensors::Parse(std::span<const uint8_t> file, SafeTensors* out) {
-  if (file.size() < 8) {
-    return FileError("file is " + std::to_string(file.size()) + " bytes, too short for the 8-byte header length");
+}  // namespace
+
+Status SafetensorsReader::Write(std::span<const uint8_t> bytes) {
+  while (!header_parsed_ && !bytes.empty()) {
+    const size_t want = header_.size() < 8 ? 8 - header_.size() : static_cast<size_t>(8 + header_length_ - header_.size());
+    const size_t take = std::min(want, bytes.size());
+    header_.append(reinterpret_cast<const char*>(bytes.data()), take);
+    bytes = bytes.subspan(take);
+    if (header_.size() == 8 && take == want) {
+      header_length_ = LoadLE<uint64_t>(reinterpret_cast<const uint8_t*>(header_.data()));
+      if (header_length_ > kMaxHeaderBytes) {
+        return FileError("header length " + std::to_string(header_length_) + " is implausibly large");
+      }
+      if (file_size_ && (*file_size_ < 8 || header_length_ > *file_size_ - 8)) {
+        return FileError("header length " + std::to_string(header_length_) + " runs past the end of the " +
+                         std::to_string(*file_size_) + "-byte file (truncated file?)");
+      }
+    }
+    if (header_.size() >= 8 && header_.size() == 8 + header_length_) BERT_RETURN_IF_ERROR(ParseHeader());
   }
-  const uint64_t header_len = LoadLE<uint64_t>(file.data());
-  if (header_len > kMaxHeaderBytes) return FileError("header length " + std::to_string(header_len) + " is implausibly large");
-  if (header_len > file.size() - 8) {
-    return FileError("header length " + std::to_string(header_len) + " runs past the end of the " +
-                     std::to_string(file.size()) + "-byte file (truncated file?)");
+  if (bytes.empty()) return {};
+
+  // Hand each tensor the part of these bytes that falls inside it.
+  const uint64_t start = data_received_, end = start + bytes.size();
+  for (size_t i = next_entry_; i < entries_.size() && entries_[i].begin < end; ++i) {
+    const Entry& e = entries_[i];
+    const uint64_t lo = std::max(e.begin, start), hi = std::min(e.end, end);
+    if (lo < hi) {
+      Consume(e, lo - e.begin, bytes.subspan(static_cast<size_t>(lo - start), static_cast<size_t>(hi - lo)));
+    }
   }
-  const char* header_begin = reinterpret_cast<const char*>(file.data() + 8);
-  json header = json::parse(header_begin, header_begin + header_len, nullptr, /*allow_exceptions=*/false);
+  while (next_entry_ < entries_.size() && entries_[next_entry_].end <= end) ++next_entry_;
+  data_received_ = end;
+  return {};
+}
+
+Status SafetensorsReader::ParseHeader() {
+  json header = json::parse(header_.begin() + 8, header_.end(), nullptr, /*allow_exceptions=*/false);
   if (header.is_discarded()) return FileError("header is not valid JSON");
   if (!header.is_object()) return FileError("header is not a JSON object");
+  // Without the file size, offsets past the data are found when the data ends (Finish).
+  const uint64_t data_limit = file_size_ ? *file_size_ - 8 - header_length_ : UINT64_MAX;
 
-  const std::span<const uint8_t> data = file.subspan(8 + static_cast<size_t>(header_len));  // fits: checked above
-  SafeTensors result;
   for (auto& [name, entry] : header.items()) {
     if (name == "__metadata__") continue;
     if (!entry.is_object()) return TensorError(name, "entry is not an object");
@@ -114,69 +138,86 @@ Status SafeTensors::Parse(std::span<const uint8_t> file, SafeTensors* out) {
     const DTypeInfo* info = FindDType(dtype_name);
     if (!info) return TensorError(name, "unknown dtype \"" + dtype_name + "\"");
 
-    TensorView view{name, info->dtype, dtype_name, {}, {}};
+    Tensor tensor{info->dtype, dtype_name, {}, {}};
     uint64_t bytes = static_cast<uint64_t>(info->bytes);
     for (const json& dim : *shape_it) {
       if (!dim.is_number_unsigned()) return TensorError(name, "shape entries must be non-negative integers");
       const uint64_t d = dim.get<uint64_t>();
       if (d != 0 && bytes > UINT64_MAX / d) return TensorError(name, "shape " + shape_it->dump() + " overflows");
       bytes *= d;
-      view.shape.push_back(static_cast<int64_t>(d));
+      tensor.shape.push_back(static_cast<int64_t>(d));
     }
     const uint64_t begin = (*offsets_it)[0].get<uint64_t>();
     const uint64_t end = (*offsets_it)[1].get<uint64_t>();
-    if (begin > end || end > data.size()) {
+    if (begin > end || end > data_limit) {
       return TensorError(name, "data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-                                   "] fall outside the " + std::to_string(data.size()) + "-byte data section");
+                                   "] fall outside the " +
+                                   (file_size_ ? std::to_string(data_limit) + "-byte " : "") + "data section");
     }
     if (end - begin != bytes) {
       return TensorError(name, "holds " + std::to_string(end - begin) + " bytes but " + dtype_name + " " +
                                    shape_it->dump() + " needs " + std::to_string(bytes));
     }
-    view.data = data.subspan(static_cast<size_t>(begin), static_cast<size_t>(end - begin));  // end <= data.size()
-    result.tensors_.push_back(std::move(view));
+    // Converted tensors must be addressable here (4 GB in wasm32): refuse before allocating.
+    if (tensor.is_float() && bytes / info->bytes > SIZE_MAX / sizeof(float) / 2) {
+      return TensorError(name, "shape " + shape_it->dump() + " is too large to load in this build");
+    }
+    entries_.push_back({name, begin, end});
+    tensors_.emplace(name, std::move(tensor));
   }
 
   // Tensors must not share bytes: sort by offset and check neighbours.
-  std::vector<const TensorView*> by_offset;
-  for (const TensorView& t : result.tensors_) by_offset.push_back(&t);
-  std::sort(by_offset.begin(), by_offset.end(),
-            [](const TensorView* a, const TensorView* b) { return a->data.data() < b->data.data(); });
-  for (size_t i = 1; i < by_offset.size(); ++i) {
-    const TensorView& prev = *by_offset[i - 1];
-    if (by_offset[i]->data.data() < prev.data.data() + prev.data.size()) {
-      return FileError("tensors \"" + prev.name + "\" and \"" + by_offset[i]->name + "\" overlap");
+  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+  for (size_t i = 1; i < entries_.size(); ++i) {
+    if (entries_[i].begin < entries_[i - 1].end) {
+      return FileError("tensors \"" + entries_[i - 1].name + "\" and \"" + entries_[i].name + "\" overlap");
     }
   }
-  std::sort(result.tensors_.begin(), result.tensors_.end(),
-            [](const TensorView& a, const TensorView& b) { return a.name < b.name; });
-  *out = std::move(result);
+  data_size_ = entries_.empty() ? 0 : entries_.back().end;
+  header_parsed_ = true;
   return {};
 }
 
-const TensorView* SafeTensors::Find(std::string_view name) const {
-  auto it = std::lower_bound(tensors_.begin(), tensors_.end(), name,
-                             [](const TensorView& t, std::string_view n) { return t.name < n; });
-  return (it != tensors_.end() && it->name == name) ? &*it : nullptr;
+void SafetensorsReader::Consume(const Entry& entry, uint64_t byte_offset, std::span<const uint8_t> bytes) {
+  const auto offset = static_cast<size_t>(byte_offset);  // fits: checked in ParseHeader
+  Tensor& t = tensors_.find(entry.name)->second;
+  if (!t.is_float()) return;  // kept as a name and shape only: an error if the model needs it
+  // Allocated when bytes arrive, so a header cannot make us reserve memory the file does not back.
+  if (t.values.empty()) t.values.resize(NumElements(t.shape));
+  if (t.dtype == DType::kF32) {
+    std::memcpy(reinterpret_cast<uint8_t*>(t.values.data()) + offset, bytes.data(), bytes.size());
+    return;
+  }
+  auto convert = [&](uint16_t h) {
+    return t.dtype == DType::kF16 ? HalfToFloat(h) : FloatFromBits(static_cast<uint32_t>(h) << 16);
+  };
+  size_t i = 0;
+  if (offset % 2 == 1) {  // completes the element split by the previous write
+    carry_[1] = bytes[0];
+    t.values[offset / 2] = convert(LoadLE<uint16_t>(carry_));
+    i = 1;
+  }
+  for (; i + 1 < bytes.size(); i += 2) t.values[(offset + i) / 2] = convert(LoadLE<uint16_t>(bytes.data() + i));
+  if (i < bytes.size()) carry_[0] = bytes[i];
 }
 
-Status ToFloat32(const TensorView& tensor, std::span<float> out) {
-  const size_t n = static_cast<size_t>(tensor.num_elements());
-  if (out.size() != n) return TensorError(tensor.name, "internal size mismatch");
-  const uint8_t* p = tensor.data.data();
-  switch (tensor.dtype) {
-    case DType::kF32:
-      if (n) std::memcpy(out.data(), p, n * sizeof(float));
-      return {};
-    case DType::kF16:
-      for (size_t i = 0; i < n; ++i) out[i] = HalfToFloat(LoadLE<uint16_t>(p + 2 * i));
-      return {};
-    case DType::kBF16:
-      for (size_t i = 0; i < n; ++i) out[i] = FloatFromBits(static_cast<uint32_t>(LoadLE<uint16_t>(p + 2 * i)) << 16);
-      return {};
-    default:
-      return TensorError(tensor.name, "dtype " + tensor.dtype_name + " is not supported (expected F32, F16 or BF16)");
+Status SafetensorsReader::Finish(TensorMap* out) {
+  if (!header_parsed_) {
+    if (header_.size() < 8) {
+      return FileError("file is " + std::to_string(header_.size()) + " bytes, too short for the 8-byte header length");
+    }
+    return FileError("header length " + std::to_string(header_length_) + " runs past the end of the " +
+                     std::to_string(header_.size()) + "-byte file (truncated file?)");
   }
+  while (next_entry_ < entries_.size() && entries_[next_entry_].end <= data_received_) ++next_entry_;
+  if (next_entry_ < entries_.size()) {
+    const Entry& e = entries_[next_entry_];
+    return TensorError(e.name, "data_offsets [" + std::to_string(e.begin) + ", " + std::to_string(e.end) +
+                                   "] fall outside the " + std::to_string(data_received_) +
+                                   "-byte data section (truncated file?)");
+  }
+  *out = std::move(tensors_);
+  return {};
 }
 
 }  // namespace bert

@@ -12,24 +12,30 @@ std::string ShapeString(std::span<const int64_t> shape) {
   return s + "]";
 }
 
-// Reads tensors by name from one checkpoint, converting to f32 and checking shapes.
+// Takes tensors by name out of one checkpoint, checking shapes and dtypes.
 class TensorReader {
  public:
-  TensorReader(const SafeTensors& file, std::string prefix) : file_(file), prefix_(std::move(prefix)) {}
+  TensorReader(TensorMap& tensors, std::string prefix) : tensors_(tensors), prefix_(std::move(prefix)) {}
 
-  bool Has(const std::string& name) const { return file_.Find(prefix_ + name) != nullptr; }
+  bool Has(const std::string& name) const { return tensors_.contains(prefix_ + name); }
 
   Status Read(const std::string& name, std::initializer_list<int64_t> shape, std::vector<float>* out) const {
     const std::string full = prefix_ + name;
-    const TensorView* t = file_.Find(full);
-    if (!t) return Error(StatusCode::kBadWeights, "model.safetensors: missing tensor \"" + full + "\"");
-    if (!std::equal(t->shape.begin(), t->shape.end(), shape.begin(), shape.end())) {
+    auto it = tensors_.find(full);
+    if (it == tensors_.end()) return Error(StatusCode::kBadWeights, "model.safetensors: missing tensor \"" + full + "\"");
+    Tensor& t = it->second;
+    if (!std::equal(t.shape.begin(), t.shape.end(), shape.begin(), shape.end())) {
       return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + full + "\" has shape " +
-                                                ShapeString(t->shape) + ", config.json implies " +
+                                                ShapeString(t.shape) + ", config.json implies " +
                                                 ShapeString(std::vector<int64_t>(shape)));
     }
-    out->resize(static_cast<size_t>(t->num_elements()));
-    return ToFloat32(*t, *out);
+    if (!t.is_float()) {
+      return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + full + "\": dtype " + t.dtype_name +
+                                                " is not supported (expected F32, F16 or BF16)");
+    }
+    *out = std::move(t.values);
+    tensors_.erase(it);
+    return {};
   }
 
   // LayerNorm parameters under `base`: "weight"/"bias", or the legacy TF names "gamma"/"beta".
@@ -48,7 +54,7 @@ class TensorReader {
   }
 
  private:
-  const SafeTensors& file_;
+  TensorMap& tensors_;
   std::string prefix_;
 };
 
@@ -90,10 +96,10 @@ Status LoadMlmHead(const TensorReader& r, const Config& c, MlmHeadWeights* out) 
 
 }  // namespace
 
-Status LoadWeights(const SafeTensors& file, const Config& c, Weights* out) {
+Status LoadWeights(TensorMap& tensors, const Config& c, Weights* out) {
   const std::string probe = "embeddings.word_embeddings.weight";
-  const std::string prefix = file.Find("bert." + probe) ? "bert." : "";
-  const TensorReader r(file, prefix);
+  const std::string prefix = tensors.contains("bert." + probe) ? "bert." : "";
+  const TensorReader r(tensors, prefix);
   const int64_t h = c.hidden_size;
 
   Weights w;
@@ -110,7 +116,7 @@ Status LoadWeights(const SafeTensors& file, const Config& c, Weights* out) {
     BERT_RETURN_IF_ERROR(r.ReadLinear("pooler.dense", h, h, &*w.pooler));
   }
   // The MLM head never carries the "bert." prefix.
-  const TensorReader head(file, "");
+  const TensorReader head(tensors, "");
   if (head.Has("cls.predictions.transform.dense.weight")) {
     w.mlm.emplace();
     BERT_RETURN_IF_ERROR(LoadMlmHead(head, c, &*w.mlm));

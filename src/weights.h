@@ -44,9 +44,10 @@ struct Weights {
   const float* decoder() const { return mlm && !mlm->decoder.empty() ? mlm->decoder.data() : word_embeddings.data(); }
 };
 
-// Reads every tensor the model uses from `file`, checking names, dtypes and shapes against `config`.
-// Accepts BertForMaskedLM ("bert." prefix) and BertModel (bare) names, legacy LayerNorm gamma/beta, and
-// a stored or tied MLM decoder. Unused tensors (NSP head, position_ids) are ignored.
-Status LoadWeights(const SafeTensors& file, const Config& config, Weights* out);
+// Takes every tensor the model uses out of `tensors` (moving, not copying), checking names, dtypes and
+// shapes against `config`, and packs the GEMM weights. Accepts BertForMaskedLM ("bert." prefix) and
+// BertModel (bare) names, legacy LayerNorm gamma/beta, and a stored or tied MLM decoder. Unused
+// tensors (NSP head, position_ids) are ignored.
+Status LoadWeights(TensorMap& tensors, const Config& config, Weights* out);
 
 }  // namespace bert

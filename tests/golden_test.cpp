@@ -123,6 +123,17 @@ TEST_P(GoldenTest, EachCaseAlone) {
       const Status st = g.model->FillMask({&enc, 1}, 10, &results);
       ASSERT_TRUE(st.ok()) << st.message();
       CheckMasks(g, c, results[0]);
+      // The raw logits at each mask: the first 16 and the log-partition function.
+      for (const json& mask : c["masks"]) {
+        const int position = mask["position"].get<int>();
+        std::vector<float> logits;
+        ASSERT_TRUE(g.model->Logits(enc, {&position, 1}, &logits).ok());
+        EXPECT_LE(MaxAbsDiff(std::span(logits).first(16), mask["logits_first16"]), 1e-3) << c["id"];
+        const float max = *std::max_element(logits.begin(), logits.end());
+        double sum = 0;
+        for (float l : logits) sum += std::exp(static_cast<double>(l) - max);
+        EXPECT_NEAR(max + std::log(sum), mask["logsumexp"].get<double>(), 1e-3) << c["id"];
+      }
     }
   }
 }

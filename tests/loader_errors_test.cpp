@@ -2,6 +2,7 @@
 // the loader loads a good model again and a model keeps answering after a failed call.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <functional>
 
 #include "model.h"
@@ -31,16 +32,20 @@ const Files& TinyFiles() {
   return files;
 }
 
-// Rewrites the tiny model's weights; `edit` may rename (return a new name), drop (return "") or keep.
-std::string RewriteWeights(const std::function<std::string(const TensorView&, std::string* dtype)>& edit) {
+// Rewrites the tiny model's weights as F32; `edit` may rename (return a new name), drop (return "") or
+// relabel the dtype of a tensor.
+std::string RewriteWeights(const std::function<std::string(const std::string& name, std::string* dtype)>& edit) {
   const std::string& bytes = TinyFiles().weights;
-  SafeTensors st;
-  EXPECT_TRUE(SafeTensors::Parse({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, &st).ok());
+  SafetensorsReader reader;
+  TensorMap tensors;
+  EXPECT_TRUE(reader.Write({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}).ok());
+  EXPECT_TRUE(reader.Finish(&tensors).ok());
   SafetensorsWriter w;
-  for (const TensorView& t : st.tensors()) {
-    std::string dtype = t.dtype_name;
-    const std::string name = edit(t, &dtype);
-    if (!name.empty()) w.Add(name, dtype, t.shape, t.data.data(), t.data.size());
+  for (const auto& [original, t] : tensors) {
+    if (!t.is_float()) continue;
+    std::string dtype = "F32";
+    const std::string name = edit(original, &dtype);
+    if (!name.empty()) w.Add(name, dtype, t.shape, t.values.data(), t.values.size() * sizeof(float));
   }
   return w.Bytes();
 }
@@ -102,21 +107,21 @@ std::vector<LoadCase> LoadCases() {
       StatusCode::kBadVocab, "vocab_size");
   add("missing tensor",
       [](Files& f) {
-        f.weights = RewriteWeights([](const TensorView& t, std::string*) {
-          return t.name == "bert.encoder.layer.1.attention.self.key.bias" ? "" : t.name;
+        f.weights = RewriteWeights([](const std::string& name, std::string*) {
+          return name == "bert.encoder.layer.1.attention.self.key.bias" ? "" : name;
         });
       },
       StatusCode::kBadWeights, "missing tensor \"bert.encoder.layer.1.attention.self.key.bias\"");
   add("MLM head without its bias",
       [](Files& f) {
-        f.weights = RewriteWeights([](const TensorView& t, std::string*) { return t.name == "cls.predictions.bias" ? "" : t.name; });
+        f.weights = RewriteWeights([](const std::string& name, std::string*) { return name == "cls.predictions.bias" ? "" : name; });
       },
       StatusCode::kBadWeights, "cls.predictions.bias");
   add("integer dtype for a weight",
       [](Files& f) {
-        f.weights = RewriteWeights([](const TensorView& t, std::string* dtype) {
-          if (t.name == "bert.embeddings.LayerNorm.weight") *dtype = "I32";
-          return t.name;
+        f.weights = RewriteWeights([](const std::string& name, std::string* dtype) {
+          if (name == "bert.embeddings.LayerNorm.weight") *dtype = "I32";
+          return name;
         });
       },
       StatusCode::kBadWeights, "\"bert.embeddings.LayerNorm.weight\": dtype I32 is not supported");
@@ -147,8 +152,8 @@ TEST(LoaderErrors, MissingFolderIsIoError) {
 TEST(LoaderErrors, BareNamesAndLegacyLayerNormNamesLoad) {
   // Strip the "bert." prefix and rename LayerNorm weight/bias to gamma/beta: still the same model.
   Files f = TinyFiles();
-  f.weights = RewriteWeights([](const TensorView& t, std::string*) {
-    std::string name = t.name.rfind("bert.", 0) == 0 ? t.name.substr(5) : t.name;
+  f.weights = RewriteWeights([](const std::string& original, std::string*) {
+    std::string name = original.rfind("bert.", 0) == 0 ? original.substr(5) : original;
     if (name.ends_with("LayerNorm.weight")) name.replace(name.size() - 6, 6, "gamma");
     if (name.ends_with("LayerNorm.bias")) name.replace(name.size() - 4, 4, "beta");
     return name;
@@ -165,6 +170,41 @@ TEST(LoaderErrors, BareNamesAndLegacyLayerNormNamesLoad) {
     EXPECT_EQ(a[0].masks[0][i].token_id, b[0].masks[0][i].token_id);
     EXPECT_EQ(a[0].masks[0][i].score, b[0].masks[0][i].score);
   }
+}
+
+// Weights written in odd-sized chunks give exactly the model loaded from the whole file.
+TEST(ModelLoader, StreamingInChunksEqualsWholeFile) {
+  const Files& f = TinyFiles();
+  std::unique_ptr<ModelLoader> loader;
+  ASSERT_TRUE(ModelLoader::Create(f.view(), {}, std::nullopt, &loader).ok());
+  const auto* bytes = reinterpret_cast<const uint8_t*>(f.weights.data());
+  for (size_t at = 0, chunk = 1; at < f.weights.size(); at += chunk, chunk = chunk * 3 % 65537 + 1) {
+    ASSERT_TRUE(loader->Write({bytes + at, std::min(chunk, f.weights.size() - at)}).ok());
+  }
+  std::unique_ptr<Model> streamed, whole;
+  ASSERT_TRUE(loader->Finish(&streamed).ok());
+  ASSERT_TRUE(Model::Load(f.view(), {}, &whole).ok());
+  Encoding enc;
+  ASSERT_TRUE(whole->tokenizer().Encode("streamed [MASK] weights", std::nullopt, 512, true, &enc).ok());
+  std::vector<EncoderOutput> a, b;
+  ASSERT_TRUE(streamed->Encode({&enc, 1}, false, &a).ok());
+  ASSERT_TRUE(whole->Encode({&enc, 1}, false, &b).ok());
+  EXPECT_EQ(a[0].last_hidden_state, b[0].last_hidden_state);
+}
+
+TEST(ModelLoader, BadConfigFailsBeforeAnyWeightsAndBadWeightsDuringTheStream) {
+  Files f = TinyFiles();
+  f.config = "{}";
+  std::unique_ptr<ModelLoader> loader;
+  EXPECT_EQ(ModelLoader::Create(f.view(), {}, std::nullopt, &loader).code(), StatusCode::kBadConfig);
+  // Announce a file that ends 10 bytes after the header: the tensors' offsets are refused at once.
+  const std::string& w = TinyFiles().weights;
+  uint64_t header_length;
+  std::memcpy(&header_length, w.data(), 8);
+  ASSERT_TRUE(ModelLoader::Create(TinyFiles().view(), {}, 8 + header_length + 10, &loader).ok());
+  const Status s = loader->Write({reinterpret_cast<const uint8_t*>(w.data()), static_cast<size_t>(8 + header_length)});
+  EXPECT_EQ(s.code(), StatusCode::kBadWeights);
+  EXPECT_NE(s.message().find("outside the"), std::string::npos) << s.message();
 }
 
 // Bad calls on a loaded model return errors and leave it answering exactly as before.

@@ -49,11 +49,25 @@ std::vector<std::string> Strings(const val& array) {
 
 class WasmModel {
  public:
-  val load(const std::string& config, const std::string& vocab, const std::string& tokenizer_json,
-           const std::string& tokenizer_config, uintptr_t weights, size_t weights_length, int threads) {
-    const bert::ModelFiles files{config, vocab, tokenizer_json, tokenizer_config,
-                                 {reinterpret_cast<const uint8_t*>(weights), weights_length}};
-    const bert::Status status = bert::Model::Load(files, {.threads = threads}, &model_);
+  // Loading, with the weights streamed: begin() with the small files, write() each chunk of
+  // model.safetensors (from a staging buffer in wasm memory), then finish().
+  val begin(const std::string& config, const std::string& vocab, const std::string& tokenizer_json,
+            const std::string& tokenizer_config, int threads, double weights_size) {
+    const bert::ModelFiles files{config, vocab, tokenizer_json, tokenizer_config, {}};
+    const std::optional<uint64_t> size =
+        weights_size >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(weights_size)) : std::nullopt;
+    const bert::Status status = bert::ModelLoader::Create(files, {.threads = threads}, size, &loader_);
+    return status.ok() ? Success() : Failure(status);
+  }
+
+  val write(uintptr_t bytes, size_t length) {
+    const bert::Status status = loader_->Write({reinterpret_cast<const uint8_t*>(bytes), length});
+    return status.ok() ? Success() : Failure(status);
+  }
+
+  val finish() {
+    const bert::Status status = loader_->Finish(&model_);
+    loader_.reset();
     return status.ok() ? Success() : Failure(status);
   }
 
@@ -168,6 +182,7 @@ class WasmModel {
     return {};
   }
 
+  std::unique_ptr<bert::ModelLoader> loader_;
   std::unique_ptr<bert::Model> model_;
 };
 
@@ -176,7 +191,9 @@ class WasmModel {
 EMSCRIPTEN_BINDINGS(bert_wasm) {
   emscripten::class_<WasmModel>("WasmModel")
       .constructor<>()
-      .function("load", &WasmModel::load)
+      .function("begin", &WasmModel::begin)
+      .function("write", &WasmModel::write)
+      .function("finish", &WasmModel::finish)
       .function("config", &WasmModel::config)
       .function("threads", &WasmModel::threads)
       .function("setThreads", &WasmModel::setThreads)
