@@ -28,14 +28,15 @@ export async function defaultModel(bertModel = process.env.BERT_MODEL) {
   return { url: 'https://huggingface.co/google-bert/bert-base-uncased/resolve/main/', name: 'bert-base-uncased' };
 }
 
-/** Starts the server; returns {server, url, close()}. */
-export async function startServer({ port = 8080, isolation = true, bertModel } = {}) {
+/** Starts the server; returns {server, url, model, close()}. `mounts`: extra [urlPrefix, folder] pairs. */
+export async function startServer({ port = 8080, isolation = true, bertModel, mounts: extra = [] } = {}) {
   const model = await defaultModel(bertModel);
   const mounts = [
     ['/demo/', join(root, 'demo')],
     ['/dist/', join(root, 'dist')],
     ['/models/', sharedModels],
     ...(model.dir ? [['/model/', model.dir]] : []),
+    ...extra,
   ];
   const server = createServer(async (req, res) => {
     if (isolation) {

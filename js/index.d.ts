@@ -76,6 +76,9 @@ export interface Encoding {
   tokens: string[];
 }
 
+/** A text, or its token ids when you tokenize yourself (token types default to 0). */
+export type TextInput = string | { inputIds: ArrayLike<number>; tokenTypeIds?: ArrayLike<number> };
+
 export interface CallOptions {
   /** Cut inputs longer than the model's positions (default); false makes them an E_TOO_LONG error. */
   truncation?: boolean;
@@ -117,12 +120,12 @@ export class BertModel {
   readonly info: ModelInfo;
   readonly tokenizer: Tokenizer;
 
-  fillMask(text: string, options?: { topK?: number } & CallOptions): Promise<MaskPredictions>;
-  fillMask(texts: string[], options?: { topK?: number } & CallOptions): Promise<MaskPredictions[]>;
+  fillMask(text: TextInput, options?: { topK?: number } & CallOptions): Promise<MaskPredictions>;
+  fillMask(texts: TextInput[], options?: { topK?: number } & CallOptions): Promise<MaskPredictions[]>;
 
   /** dims [batch, hidden] for 'mean' (default) and 'cls'; [batch, tokens, hidden] for 'none', zero-padded. */
   embed(
-    texts: string | string[],
+    texts: TextInput | TextInput[],
     options?: { pooling?: 'mean' | 'cls' | 'none'; normalize?: boolean } & CallOptions,
   ): Promise<Tensor>;
 

@@ -9,11 +9,20 @@ function checkText(text, what = 'text') {
   if (typeof text !== 'string') throw new BertError('E_INVALID_ARGUMENT', `${what} must be a string, got ${typeof text}`);
 }
 
-function checkTexts(texts) {
-  const list = Array.isArray(texts) ? texts : [texts];
+const isIds = (x) => Array.isArray(x) || ArrayBuffer.isView(x);
+
+// An input is a string, or pre-tokenized {inputIds, tokenTypeIds?}. Returns the list the engine takes.
+function checkInputs(inputs) {
+  const list = Array.isArray(inputs) ? inputs : [inputs];
   if (list.length === 0) throw new BertError('E_INVALID_ARGUMENT', 'texts must not be empty');
-  list.forEach((t, i) => checkText(t, Array.isArray(texts) ? `texts[${i}]` : 'text'));
-  return list;
+  return list.map((input, i) => {
+    const what = Array.isArray(inputs) ? `texts[${i}]` : 'text';
+    if (typeof input === 'string') return input;
+    if (input && typeof input === 'object' && isIds(input.inputIds) && (input.tokenTypeIds === undefined || isIds(input.tokenTypeIds))) {
+      return { inputIds: Array.from(input.inputIds, Number), tokenTypeIds: input.tokenTypeIds && Array.from(input.tokenTypeIds, Number) };
+    }
+    throw new BertError('E_INVALID_ARGUMENT', `${what} must be a string or {inputIds, tokenTypeIds?}, got ${typeof input}`);
+  });
 }
 
 function positiveInteger(value, name, fallback) {
@@ -146,13 +155,13 @@ export class BertModel {
 
   /**
    * Top-k predictions for every [MASK]: one array per mask, best first. An array of texts gives an
-   * array of such results.
+   * array of such results. A text may also be pre-tokenized: {inputIds, tokenTypeIds?}.
    * @example await model.fillMask('The capital of France is [MASK].', { topK: 2 })
    * // [[{ token: 3000, tokenStr: 'paris', score: 0.41, sequence: 'the capital of france is paris.' }, ...]]
    */
   fillMask(texts, { topK = 5, truncation = true } = {}) {
     return this.#enqueue((m) => {
-      const list = checkTexts(texts);
+      const list = checkInputs(texts);
       const k = positiveInteger(topK, 'topK');
       const { results } = unwrap(m.fillMask(list, k, truncation));
       return Array.isArray(texts) ? results : results[0];
@@ -165,7 +174,7 @@ export class BertModel {
    */
   embed(texts, { pooling = 'mean', normalize = false, truncation = true } = {}) {
     return this.#enqueue((m) => {
-      const list = checkTexts(texts);
+      const list = checkInputs(texts);
       if (!['mean', 'cls', 'none'].includes(pooling)) {
         throw new BertError('E_INVALID_ARGUMENT', `pooling must be 'mean', 'cls' or 'none', got ${pooling}`);
       }

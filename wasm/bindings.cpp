@@ -40,13 +40,6 @@ val StringArray(const std::vector<std::string>& values) {
   return out;
 }
 
-std::vector<std::string> Strings(const val& array) {
-  std::vector<std::string> out;
-  const unsigned n = array["length"].as<unsigned>();
-  for (unsigned i = 0; i < n; ++i) out.push_back(array[i].as<std::string>());
-  return out;
-}
-
 class WasmModel {
  public:
   // Loading, with the weights streamed: begin() with the small files, write() each chunk of
@@ -175,9 +168,20 @@ class WasmModel {
                                       static_cast<size_t>(model_->config().max_positions), truncation, enc);
   }
 
-  bert::Status EncodeAll(const val& texts, bool truncation, std::vector<bert::Encoding>* batch) const {
-    for (const std::string& text : Strings(texts)) {
-      BERT_RETURN_IF_ERROR(Encode(text, val::null(), truncation, &batch->emplace_back()));
+  // Each input is a string (tokenized here) or {inputIds, tokenTypeIds?} (checked by the encoder).
+  bert::Status EncodeAll(const val& inputs, bool truncation, std::vector<bert::Encoding>* batch) const {
+    const unsigned n = inputs["length"].as<unsigned>();
+    for (unsigned i = 0; i < n; ++i) {
+      const val input = inputs[i];
+      bert::Encoding& enc = batch->emplace_back();
+      if (input.isString()) {
+        BERT_RETURN_IF_ERROR(Encode(input.as<std::string>(), val::null(), truncation, &enc));
+        continue;
+      }
+      enc.input_ids = emscripten::vecFromJSArray<int32_t>(input["inputIds"]);
+      const val types = input["tokenTypeIds"];
+      enc.token_type_ids = types.isUndefined() ? std::vector<int32_t>(enc.input_ids.size(), 0)
+                                               : emscripten::vecFromJSArray<int32_t>(types);
     }
     return {};
   }

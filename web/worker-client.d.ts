@@ -1,5 +1,5 @@
 // Type declarations of bert-wasm/worker: the BertModel API run in a Web Worker.
-import type { EncodeResult, Encoding, LoadOptions, MaskPredictions, ModelInfo, ModelSource, Tensor, CallOptions } from './index.js';
+import type { EncodeResult, Encoding, LoadOptions, MaskPredictions, ModelInfo, ModelSource, Tensor, CallOptions, TextInput } from './index.js';
 
 export { BertError } from './index.js';
 
@@ -7,9 +7,9 @@ export class BertWorkerModel {
   /** Starts a module worker and loads the model in it; same source and options as BertModel.load. */
   static load(source: ModelSource, options?: LoadOptions): Promise<BertWorkerModel>;
   readonly info: ModelInfo;
-  fillMask(text: string, options?: { topK?: number } & CallOptions): Promise<MaskPredictions>;
-  fillMask(texts: string[], options?: { topK?: number } & CallOptions): Promise<MaskPredictions[]>;
-  embed(texts: string | string[], options?: { pooling?: 'mean' | 'cls' | 'none'; normalize?: boolean } & CallOptions): Promise<Tensor>;
+  fillMask(text: TextInput, options?: { topK?: number } & CallOptions): Promise<MaskPredictions>;
+  fillMask(texts: TextInput[], options?: { topK?: number } & CallOptions): Promise<MaskPredictions[]>;
+  embed(texts: TextInput | TextInput[], options?: { pooling?: 'mean' | 'cls' | 'none'; normalize?: boolean } & CallOptions): Promise<Tensor>;
   encode(text: string, options?: { pair?: string | null; outputAttentions?: boolean } & CallOptions): Promise<EncodeResult>;
   tokenize(text: string, pair?: string | null, options?: CallOptions): Promise<Encoding>;
   decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): Promise<string>;

@@ -1,0 +1,62 @@
+// What `npm run bench` times, shared by Node (node.mjs) and Chromium (page.html): BertModel loading a
+// BERT-base checkpoint and filling one [MASK] in the peerbench token pattern at 16/128/512 tokens.
+export const SEQS = [16, 128, 512];
+
+// ../shared/peerbench's pattern: ids[i] = (1000 + 7919 i) mod 29000 + 1000, [CLS] first, [SEP] last;
+// here with a [MASK] in the middle, since fill-mask is the job.
+export function maskedPattern(t) {
+  const ids = Array.from({ length: t }, (_, i) => ((1000 + i * 7919) % 29000) + 1000);
+  ids[0] = 101;
+  ids[t - 1] = 102;
+  ids[t >> 1] = 103;
+  return { inputIds: ids };
+}
+
+export function stats(times) {
+  const s = [...times].sort((a, b) => a - b);
+  const n = s.length;
+  const median = n % 2 ? s[(n - 1) >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  return { median_ms: +median.toFixed(2), min_ms: +s[0].toFixed(2), n, all_ms: times.map((t) => +t.toFixed(2)) };
+}
+
+export function runsFor(t, quick) {
+  if (quick) return { warmup: 1, runs: t >= 512 ? 2 : 3 };
+  return { warmup: t >= 512 ? 1 : 2, runs: t === 16 ? 20 : t === 128 ? 10 : 5 };
+}
+
+/** Loads the model and times fill-mask; returns result rows in peerbench's shape. */
+export async function benchBertWasm(BertModel, source, { threads, quick = false, env }) {
+  const t0 = performance.now();
+  const model = await BertModel.load(source, { threads });
+  const loadMs = performance.now() - t0;
+  const first = performance.now();
+  await model.fillMask(maskedPattern(16));
+  const firstAnswerMs = loadMs + performance.now() - first;
+  const rows = [];
+  for (const t of SEQS) {
+    const { warmup, runs } = runsFor(t, quick);
+    const input = maskedPattern(t);
+    for (let i = 0; i < warmup; i++) await model.fillMask(input);
+    const times = [];
+    for (let i = 0; i < runs; i++) {
+      const s = performance.now();
+      await model.fillMask(input);
+      times.push(performance.now() - s);
+    }
+    rows.push({
+      runtime: 'bert-wasm',
+      env,
+      backend: `wasm (${model.info.variant})`,
+      model: 'model.safetensors',
+      threads: model.info.threads,
+      seq: t,
+      batch: 1,
+      task: 'fill-mask, 1 [MASK]',
+      load_ms: +loadMs.toFixed(1),
+      first_answer_ms: +firstAnswerMs.toFixed(1),
+      ...stats(times),
+    });
+  }
+  model.dispose();
+  return rows;
+}

@@ -1,0 +1,12 @@
+// bert-wasm's JS API in Node on the BERT-base checkpoint: node tools/bench/node.mjs DIR THREADS [--quick]
+import { BertModel } from '../../dist/index.js';
+import { benchBertWasm } from './measure.js';
+
+const [dir, threads] = process.argv.slice(2);
+const rows = await benchBertWasm(BertModel, dir, {
+  threads: Number(threads),
+  quick: process.argv.includes('--quick'),
+  env: `Node ${process.version}`,
+});
+const rssMb = +(process.memoryUsage().rss / 1e6).toFixed(0);
+console.log(JSON.stringify(rows.map((r) => ({ ...r, peak_rss_mb: rssMb }))));
