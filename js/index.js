@@ -5,11 +5,16 @@ import { openFile, readText, resolveSource, streamToEngine } from './sources.js'
 
 export { BertError };
 
+// A lone UTF-16 surrogate cannot become UTF-8: Emscripten would silently mangle the text around it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 function checkText(text, what = 'text') {
   if (typeof text !== 'string') throw new BertError('E_INVALID_ARGUMENT', `${what} must be a string, got ${typeof text}`);
+  const bad = text.search(LONE_SURROGATE);
+  if (bad >= 0) throw new BertError('E_BAD_TEXT', `${what} has a lone UTF-16 surrogate at index ${bad}: not valid Unicode`);
 }
 
-const isIds = (x) => Array.isArray(x) || ArrayBuffer.isView(x);
+const isIds = (x) => (Array.isArray(x) || ArrayBuffer.isView(x)) && Array.prototype.every.call(x, Number.isInteger);
 
 // An input is a string, or pre-tokenized {inputIds, tokenTypeIds?}. Returns the list the engine takes.
 function checkInputs(inputs) {
@@ -17,11 +22,14 @@ function checkInputs(inputs) {
   if (list.length === 0) throw new BertError('E_INVALID_ARGUMENT', 'texts must not be empty');
   return list.map((input, i) => {
     const what = Array.isArray(inputs) ? `texts[${i}]` : 'text';
-    if (typeof input === 'string') return input;
-    if (input && typeof input === 'object' && isIds(input.inputIds) && (input.tokenTypeIds === undefined || isIds(input.tokenTypeIds))) {
-      return { inputIds: Array.from(input.inputIds, Number), tokenTypeIds: input.tokenTypeIds && Array.from(input.tokenTypeIds, Number) };
+    if (typeof input === 'string') {
+      checkText(input, what);
+      return input;
     }
-    throw new BertError('E_INVALID_ARGUMENT', `${what} must be a string or {inputIds, tokenTypeIds?}, got ${typeof input}`);
+    if (input && typeof input === 'object' && isIds(input.inputIds) && (input.tokenTypeIds === undefined || isIds(input.tokenTypeIds))) {
+      return { inputIds: Array.from(input.inputIds), tokenTypeIds: input.tokenTypeIds && Array.from(input.tokenTypeIds) };
+    }
+    throw new BertError('E_INVALID_ARGUMENT', `${what} must be a string or {inputIds, tokenTypeIds?} of integer ids`);
   });
 }
 
@@ -57,8 +65,11 @@ class Tokenizer {
 
   /** @example tokenizer.decode([101, 7592, 1045, 1005, 1049, 102]) // "hello i'm" */
   decode(ids, { skipSpecialTokens = true } = {}) {
-    if (!Array.isArray(ids) && !ArrayBuffer.isView(ids)) throw new BertError('E_INVALID_ARGUMENT', 'ids must be an array');
-    return this.#model.engine().decode(Array.from(ids, Number), skipSpecialTokens);
+    const vocabSize = this.#model.info.config.vocabSize;
+    if (!isIds(ids) || Array.prototype.some.call(ids, (id) => id < 0 || id >= vocabSize)) {
+      throw new BertError('E_INVALID_ARGUMENT', `ids must be an array of integers in [0, ${vocabSize})`);
+    }
+    return this.#model.engine().decode(Array.from(ids), skipSpecialTokens);
   }
 }
 
@@ -155,7 +166,8 @@ export class BertModel {
 
   /**
    * Top-k predictions for every [MASK]: one array per mask, best first. An array of texts gives an
-   * array of such results. A text may also be pre-tokenized: {inputIds, tokenTypeIds?}.
+   * array of such results. A text may also be pre-tokenized, {inputIds, tokenTypeIds?}: used as given
+   * (no truncation; longer than the model's positions is E_TOO_LONG).
    * @example await model.fillMask('The capital of France is [MASK].', { topK: 2 })
    * // [[{ token: 3000, tokenStr: 'paris', score: 0.41, sequence: 'the capital of france is paris.' }, ...]]
    */

@@ -51,7 +51,9 @@ export async function startEngine(variant, threads) {
       ]);
       const create = createRequire(import.meta.url)(fileURLToPath(urls.glue));
       options.wasmBinary = await readFile(fileURLToPath(urls.wasm));
-      return await create(options);
+      const engine = await create(options);
+      engine.unrefWorkers();  // the pool is complete here: all workers are created up front
+      return engine;
     }
     const { default: create } = await import(/* webpackIgnore: true */ urls.esm.href);
     options.locateFile = (file) => (file.endsWith('.wasm') ? urls.wasm.href : urls.worker?.href ?? file);

@@ -56,7 +56,8 @@ export function resolveSource(source) {
 function describe(spec) {
   if (typeof spec === 'string' || spec instanceof URL) return String(spec);
   if (typeof Blob !== 'undefined' && spec instanceof Blob) return spec.name ? `file ${spec.name}` : 'Blob';
-  return `${spec?.constructor?.name ?? typeof spec} bytes`;
+  if (spec instanceof ArrayBuffer || ArrayBuffer.isView(spec)) return `${spec.constructor.name} bytes`;
+  return `a ${spec === null ? 'null' : typeof spec} (${String(spec).slice(0, 40)})`;
 }
 
 /**
@@ -80,7 +81,7 @@ export async function openFile(spec, { optional = false, signal } = {}) {
     }
     return openUrl(spec, name, optional, signal);
   }
-  throw new BertError('E_BAD_SOURCE', `cannot read a model file from ${name}`);
+  throw new BertError('E_BAD_SOURCE', `cannot read a model file from ${name}: expected a URL, a path, bytes or a Blob`);
 }
 
 async function openUrl(url, name, optional, signal) {

@@ -1,0 +1,85 @@
+// The published package works: `npm pack` ships only the built files, and a fresh project that installs
+// the tarball (offline: the package has no dependencies) can `import { BertModel } from 'bert-wasm'` and
+// fill masks with both builds.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { REPO, goldenCase, modelDir } from './helpers.js';
+
+const run = promisify(execFile);
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const TIMEOUT = 120000;
+
+// Everything the package must ship, and the patterns every shipped file must match.
+const REQUIRED = [
+  'package.json', 'README.md', 'LICENSE',
+  'dist/index.js', 'dist/index.d.ts', 'dist/errors.js', 'dist/runtime.js', 'dist/sources.js',
+  'dist/wasm/package.json',
+  'dist/wasm/bert-wasm-simd.js', 'dist/wasm/bert-wasm-simd.mjs', 'dist/wasm/bert-wasm-simd.wasm',
+  'dist/wasm/bert-wasm-simd-threads.js', 'dist/wasm/bert-wasm-simd-threads.mjs', 'dist/wasm/bert-wasm-simd-threads.wasm',
+  'dist/wasm/bert-wasm-simd-threads.worker.js',
+];
+const ALLOWED = [
+  /^package\.json$/, /^README\.md$/, /^LICENSE$/,
+  /^dist\/[^/]+\.js$/, /^dist\/[^/]+\.d\.ts$/,
+  /^dist\/wasm\/package\.json$/, /^dist\/wasm\/[^/]+\.(wasm|js|mjs)$/,
+];
+
+const CASES = ['capital', 'model_card'].map((id) => goldenCase('tiny-random', id));
+
+let dir;
+let pack;  // npm pack --json output for the tarball
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'bert-wasm-package-'));
+  const { stdout } = await run(NPM, ['pack', '--pack-destination', dir, '--json'], { cwd: REPO, timeout: TIMEOUT });
+  [pack] = JSON.parse(stdout);
+}, TIMEOUT);
+afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+test('npm pack ships only dist, package.json, README.md and LICENSE', () => {
+  const files = pack.files.map((f) => f.path).sort();
+  expect(existsSync(join(dir, pack.filename))).toBe(true);
+  expect(files.filter((f) => !ALLOWED.some((pattern) => pattern.test(f)))).toEqual([]);
+  expect(REQUIRED.filter((f) => !files.includes(f))).toEqual([]);
+  expect(files.filter((f) => /^(src|tests|tools|wasm|js|build|node_modules|demo|web)\//.test(f))).toEqual([]);
+  expect(pack.name).toBe('bert-wasm');
+});
+
+test('a fresh project installs the tarball offline and fills masks with both builds', async () => {
+  const project = join(dir, 'consumer');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
+  await run(NPM, ['install', '--offline', '--no-audit', '--no-fund', join(dir, pack.filename)], { cwd: project, timeout: TIMEOUT });
+  expect(existsSync(join(project, 'node_modules/bert-wasm/dist/index.d.ts'))).toBe(true);
+
+  writeFileSync(join(project, 'main.js'), `
+    import { BertModel, BertError } from 'bert-wasm';
+    const texts = ${JSON.stringify(CASES.map((c) => c.text))};
+    const out = {};
+    for (const variant of ['simd', 'simd-threads']) {
+      const model = await BertModel.load(${JSON.stringify(modelDir('tiny-random'))}, { variant, threads: 2 });
+      try {
+        const results = await model.fillMask(texts, { topK: 5 });
+        const error = await model.fillMask('no mask').catch((e) => e);
+        out[variant] = {
+          info: { variant: model.info.variant, threads: model.info.threads },
+          top: results.map(([predictions]) => predictions.map((p) => [p.token, p.tokenStr])),
+          error: { isBertError: error instanceof BertError, code: error.code },
+        };
+      } finally {
+        model.dispose();
+      }
+    }
+    console.log(JSON.stringify(out));
+  `);
+  const { stdout } = await run(process.execPath, ['main.js'], { cwd: project, timeout: TIMEOUT });
+  const out = JSON.parse(stdout);
+  const golden = CASES.map((c) => c.masks[0].top.slice(0, 5).map(([id, token]) => [id, token]));
+  expect(out.simd).toEqual({ info: { variant: 'simd', threads: 1 }, top: golden, error: { isBertError: true, code: 'E_NO_MASK' } });
+  expect(out['simd-threads']).toEqual({
+    info: { variant: 'simd-threads', threads: 2 }, top: golden, error: { isBertError: true, code: 'E_NO_MASK' },
+  });
+}, TIMEOUT);
