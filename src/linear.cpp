@@ -7,18 +7,17 @@
 namespace bert {
 namespace {
 
-// Work split: a task is kRowsPerTask rows x kPanelsPerTask panels of C, computed K block by K block
-// so that a block of one panel (kBlockK x 8 floats, 8 KB) stays in L1 across the task's rows and the
-// rows' block of A (64 KB) in L2 across its panels. Without it, K = 3072 products fall off a cliff.
-constexpr int kRowsPerTask = 64;
+// Work split: a task is kRowsPerTask rows x kPanelsPerTask panels of C; within it each panel is
+// streamed once from memory and reused from L1/L2 across the task's rows. Sizes chosen by A/B runs of
+// bert-bench gemm (blocking K as well measured no better: it was removed).
+constexpr int kRowsPerTask = 32;
 constexpr int kPanelsPerTask = 8;
-constexpr int kBlockK = 256;
 
 void ApplyEpilogue(Epilogue epilogue, int mr, int nc, float* c, size_t ldc, const float* residual) {
   for (int i = 0; i < mr; ++i) {
     float* row = c + i * ldc;
     switch (epilogue) {
-      case Epilogue::kNone: return;  // not reached: callers skip the pass
+      case Epilogue::kNone: return;
       case Epilogue::kGelu: GeluF32_WasmSimd(nc, row); break;
       case Epilogue::kGeluTanh: GeluTanhF32_WasmSimd(nc, row); break;
       case Epilogue::kRelu: ReluF32_WasmSimd(nc, row); break;
@@ -61,7 +60,7 @@ void GemmPacked(int m, int n, int k, const float* a, size_t lda, const float* pa
 }
 
 void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Linear& w, float* c, size_t ldc,
-                   Epilogue epilogue, const float* residual, GemmKernels kernels) {
+                   Epilogue epilogue, const float* residual, GemmMicrokernel kernel) {
   const int row_blocks = (m + kRowsPerTask - 1) / kRowsPerTask;
   const int panels = (w.n + kGemmNR - 1) / kGemmNR;
   const int col_blocks = (panels + kPanelsPerTask - 1) / kPanelsPerTask;
@@ -72,30 +71,15 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
     const int row_end = std::min(m, row_begin + kRowsPerTask);
     const int panel_begin = static_cast<int>(task / row_blocks) * kPanelsPerTask;
     const int panel_end = std::min(panels, panel_begin + kPanelsPerTask);
-    for (int k0 = 0; k0 < w.k; k0 += kBlockK) {
-      const int kc = std::min(kBlockK, w.k - k0);
-      for (int p = panel_begin; p < panel_end; ++p) {
-        const float* panel = w.packed.data() + static_cast<size_t>(p) * panel_size;
-        const int n0 = p * kGemmNR;
-        const int nc = std::min(kGemmNR, w.n - n0);
-        for (int m0 = row_begin; m0 < row_end; m0 += kGemmMR) {
-          const int mr = std::min(kGemmMR, row_end - m0);
-          const float* a_block = a + m0 * lda + k0;
-          float* tile = c + m0 * ldc + n0;
-          if (k0 == 0) {
-            kernels.first(mr, nc, kc, a_block, lda, panel, tile, ldc);
-          } else {
-            kernels.accumulate(mr, nc, kc, a_block, lda, panel + kGemmNR * (1 + static_cast<size_t>(k0)), tile, ldc);
-          }
-        }
-      }
-    }
-    if (epilogue == Epilogue::kNone) return;
     for (int p = panel_begin; p < panel_end; ++p) {
+      const float* panel = w.packed.data() + static_cast<size_t>(p) * panel_size;
       const int n0 = p * kGemmNR;
+      const int nc = std::min(kGemmNR, w.n - n0);
       for (int m0 = row_begin; m0 < row_end; m0 += kGemmMR) {
-        ApplyEpilogue(epilogue, std::min(kGemmMR, row_end - m0), std::min(kGemmNR, w.n - n0), c + m0 * ldc + n0, ldc,
-                      residual ? residual + m0 * ldc + n0 : nullptr);
+        const int mr = std::min(kGemmMR, row_end - m0);
+        float* tile = c + m0 * ldc + n0;
+        kernel(mr, nc, w.k, a + m0 * lda, lda, panel, tile, ldc);
+        ApplyEpilogue(epilogue, mr, nc, tile, ldc, residual ? residual + m0 * ldc + n0 : nullptr);
       }
     }
   });

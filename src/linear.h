@@ -23,18 +23,10 @@ Linear PackLinear(int n, int k, const float* weight, const float* bias);
 enum class Epilogue { kNone, kGelu, kGeluTanh, kRelu, kAddResidual };
 Epilogue EpilogueFor(Activation act);
 
-// The microkernels a product runs: the first K block (with the bias), and the later ones.
-struct GemmKernels {
-  GemmMicrokernel first;
-  GemmAccumulateMicrokernel accumulate;
-};
-constexpr GemmKernels kGemmWasmSimd{GemmF32_4x8_WasmSimd, GemmF32_4x8_Accumulate_WasmSimd};
-constexpr GemmKernels kGemmScalar{GemmF32_4x8_Scalar, GemmF32_4x8_Accumulate_Scalar};
-
 // c[m x n] = epilogue(a[m x k] * W^T + bias). With kAddResidual, `residual` (row stride ldc) is added.
 void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Linear& w, float* c, size_t ldc,
                    Epilogue epilogue = Epilogue::kNone, const float* residual = nullptr,
-                   GemmKernels kernels = kGemmWasmSimd);
+                   GemmMicrokernel kernel = GemmF32_4x8_WasmSimd);
 
 // The same product over raw packed panels (attention's per-head K and V), single-threaded.
 void GemmPacked(int m, int n, int k, const float* a, size_t lda, const float* packed, float* c, size_t ldc,

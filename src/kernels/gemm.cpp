@@ -1,6 +1,5 @@
 #include "kernels/gemm.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "kernels/simd.h"
@@ -33,32 +32,20 @@ void PackWeightsKN(int n, int k, const float* w, size_t ldw, float* packed) {
   }
 }
 
-// The reference: same accumulation order as the SIMD kernel (bias or C, then k ascending, separate
+// The reference: same accumulation order as the SIMD kernel (bias, then k ascending, separate
 // multiply and add), so results match bit for bit where the compiler does not contract to FMA.
-namespace {
-template <bool kAccumulate>
-void Gemm4x8Scalar(int mr, int nc, int k, const float* a, size_t lda, const float* w, float* c, size_t ldc) {
+void GemmF32_4x8_Scalar(int mr, int nc, int k, const float* a, size_t lda, const float* panel, float* c,
+                        size_t ldc) {
   for (int i = 0; i < mr; ++i) {
     for (int j = 0; j < nc; ++j) {
-      float acc = kAccumulate ? c[i * ldc + j] : w[j];
-      const float* rows = kAccumulate ? w : w + kGemmNR;
+      float acc = panel[j];
       for (int p = 0; p < k; ++p) {
-        const float product = a[i * lda + p] * rows[kGemmNR * p + j];
+        const float product = a[i * lda + p] * panel[kGemmNR * (p + 1) + j];
         acc += product;
       }
       c[i * ldc + j] = acc;
     }
   }
-}
-}  // namespace
-
-void GemmF32_4x8_Scalar(int mr, int nc, int k, const float* a, size_t lda, const float* panel, float* c, size_t ldc) {
-  Gemm4x8Scalar<false>(mr, nc, k, a, lda, panel, c, ldc);
-}
-
-void GemmF32_4x8_Accumulate_Scalar(int mr, int nc, int k, const float* a, size_t lda, const float* w, float* c,
-                                   size_t ldc) {
-  Gemm4x8Scalar<true>(mr, nc, k, a, lda, w, c, ldc);
 }
 
 namespace {
@@ -80,45 +67,20 @@ inline void StorePartial(float* c, int nc, v128_t lo, v128_t hi) {
 
 }  // namespace
 
-namespace {
-
-// Loads the first nc (< 8) floats of c as lo:hi, zero-filled.
-inline void LoadPartial(const float* c, int nc, v128_t* lo, v128_t* hi) {
-  float buffer[kGemmNR] = {0, 0, 0, 0, 0, 0, 0, 0};
-  for (int j = 0; j < nc; ++j) buffer[j] = c[j];
-  *lo = wasm_v128_load(buffer);
-  *hi = wasm_v128_load(buffer + 4);
-}
-
-template <bool kAccumulate>
-void Gemm4x8WasmSimd(int mr, int nc, int k, const float* a, size_t lda, const float* w, float* c, size_t ldc) {
-  // Rows past mr alias the last valid row: they compute duplicates that are never stored.
+void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, size_t lda, const float* panel, float* c,
+                          size_t ldc) {
+  // Rows past mr alias the last valid row: they compute garbage-free duplicates that are never stored.
   const float* a0 = a;
   const float* a1 = mr > 1 ? a0 + lda : a0;
   const float* a2 = mr > 2 ? a1 + lda : a1;
   const float* a3 = mr > 3 ? a2 + lda : a2;
 
-  v128_t acc[4][2];
-  if constexpr (kAccumulate) {
-    for (int i = 0; i < 4; ++i) {
-      const float* ci = c + std::min(i, mr - 1) * ldc;
-      if (nc == kGemmNR) {
-        acc[i][0] = wasm_v128_load(ci);
-        acc[i][1] = wasm_v128_load(ci + 4);
-      } else {
-        LoadPartial(ci, nc, &acc[i][0], &acc[i][1]);
-      }
-    }
-  } else {
-    const v128_t bias_lo = wasm_v128_load(w), bias_hi = wasm_v128_load(w + 4);
-    for (int i = 0; i < 4; ++i) {
-      acc[i][0] = bias_lo;
-      acc[i][1] = bias_hi;
-    }
-    w += kGemmNR;
-  }
-  v128_t acc0_lo = acc[0][0], acc0_hi = acc[0][1], acc1_lo = acc[1][0], acc1_hi = acc[1][1];
-  v128_t acc2_lo = acc[2][0], acc2_hi = acc[2][1], acc3_lo = acc[3][0], acc3_hi = acc[3][1];
+  v128_t acc0_lo = wasm_v128_load(panel);
+  v128_t acc0_hi = wasm_v128_load(panel + 4);
+  v128_t acc1_lo = acc0_lo, acc1_hi = acc0_hi;
+  v128_t acc2_lo = acc0_lo, acc2_hi = acc0_hi;
+  v128_t acc3_lo = acc0_lo, acc3_hi = acc0_hi;
+  const float* w = panel + kGemmNR;
   for (int p = 0; p < k; ++p) {
     const v128_t b_lo = wasm_v128_load(w);
     const v128_t b_hi = wasm_v128_load(w + 4);
@@ -147,18 +109,6 @@ void Gemm4x8WasmSimd(int mr, int nc, int k, const float* a, size_t lda, const fl
       StorePartial(ci, nc, rows[i][0], rows[i][1]);
     }
   }
-}
-
-}  // namespace
-
-void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, size_t lda, const float* panel, float* c,
-                          size_t ldc) {
-  Gemm4x8WasmSimd<false>(mr, nc, k, a, lda, panel, c, ldc);
-}
-
-void GemmF32_4x8_Accumulate_WasmSimd(int mr, int nc, int k, const float* a, size_t lda, const float* w, float* c,
-                                     size_t ldc) {
-  Gemm4x8WasmSimd<true>(mr, nc, k, a, lda, w, c, ldc);
 }
 
 void GemvF32_NK_Scalar(int m, int n, int k, const float* a, size_t lda, const float* w, const float* bias, float* out,

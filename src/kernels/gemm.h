@@ -28,14 +28,6 @@ void GemmF32_4x8_Scalar(int mr, int nc, int k, const float* a, size_t lda, const
 void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, size_t lda, const float* panel, float* c,
                           size_t ldc);
 
-// The same product continuing a sum: C += A * W for `w` = k rows of kGemmNR weights (no bias row),
-// i.e. a later K block of a panel. Splitting K this way gives bit-identical results.
-using GemmAccumulateMicrokernel = void (*)(int mr, int nc, int k, const float* a, size_t lda, const float* w, float* c,
-                                           size_t ldc);
-void GemmF32_4x8_Accumulate_Scalar(int mr, int nc, int k, const float* a, size_t lda, const float* w, float* c,
-                                   size_t ldc);
-void GemmF32_4x8_Accumulate_WasmSimd(int mr, int nc, int k, const float* a, size_t lda, const float* w, float* c,
-                                     size_t ldc);
 
 // out[m][n] = dot(a[m], w[n]) + bias[n] for W stored unpacked as [n][k]: the MLM decoder at a few
 // [MASK] rows, where packing the 30522 x H matrix would cost a copy of the word embeddings.
