@@ -27,8 +27,9 @@ void Attention::Forward(ThreadPool& pool, std::span<const Segment> segments, int
   const size_t qkv_stride = 3 * static_cast<size_t>(hidden);
   const float scale = 1.0f / std::sqrt(static_cast<float>(head_size));
 
-  std::vector<size_t> probs_offset(segments.size(), 0);
-  for (size_t s = 1; s < segments.size(); ++s) {
+  // Where each sequence's probabilities start (only when they are asked for).
+  std::vector<size_t> probs_offset(probs ? segments.size() : 0, 0);
+  for (size_t s = 1; s < probs_offset.size(); ++s) {
     const size_t t = static_cast<size_t>(segments[s - 1].length);
     probs_offset[s] = probs_offset[s - 1] + static_cast<size_t>(num_heads) * t * t;
   }

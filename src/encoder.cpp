@@ -64,22 +64,23 @@ Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch,
   for (size_t s = 0; s < batch.size(); ++s) {
     const Encoding& e = batch[s];
     const int len = static_cast<int>(e.input_ids.size());
-    const std::string where = "sequence " + std::to_string(s) + ": ";
-    if (len == 0) return Error(StatusCode::kInvalidArgument, where + "no tokens");
+    // The message prefix is built only on the error paths: the forward pass allocates nothing.
+    auto where = [s] { return "sequence " + std::to_string(s) + ": "; };
+    if (len == 0) return Error(StatusCode::kInvalidArgument, where() + "no tokens");
     if (len > config_.max_positions) {
-      return Error(StatusCode::kTooLong, where + std::to_string(len) + " tokens exceed the model's " +
+      return Error(StatusCode::kTooLong, where() + std::to_string(len) + " tokens exceed the model's " +
                                              std::to_string(config_.max_positions) + " positions");
     }
     if (e.token_type_ids.size() != e.input_ids.size()) {
-      return Error(StatusCode::kInvalidArgument, where + "token_type_ids and input_ids differ in length");
+      return Error(StatusCode::kInvalidArgument, where() + "token_type_ids and input_ids differ in length");
     }
     for (int t = 0; t < len; ++t) {
       if (e.input_ids[t] < 0 || e.input_ids[t] >= config_.vocab_size) {
-        return Error(StatusCode::kInvalidArgument, where + "token id " + std::to_string(e.input_ids[t]) +
+        return Error(StatusCode::kInvalidArgument, where() + "token id " + std::to_string(e.input_ids[t]) +
                                                        " is outside the vocabulary");
       }
       if (e.token_type_ids[t] < 0 || e.token_type_ids[t] >= config_.type_vocab_size) {
-        return Error(StatusCode::kInvalidArgument, where + "token type " + std::to_string(e.token_type_ids[t]) +
+        return Error(StatusCode::kInvalidArgument, where() + "token type " + std::to_string(e.token_type_ids[t]) +
                                                        " is outside [0, " + std::to_string(config_.type_vocab_size) + ")");
       }
     }
