@@ -1,5 +1,6 @@
 #include "attention.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -15,9 +16,11 @@ void Attention::Reserve(int threads, int max_len, int head_size) {
     const size_t k_size = PackedWeightsSize(max_len, head_size);
     const size_t v_size = PackedWeightsSize(head_size, max_len);
     const size_t scores_size = static_cast<size_t>(max_len) * max_len;
+    const size_t rows_size = PackedRowsSize(max_len, std::max(max_len, head_size));
     if (s.packed_k.size() < k_size) s.packed_k.resize(k_size);
     if (s.packed_v.size() < v_size) s.packed_v.resize(v_size);
     if (s.scores.size() < scores_size) s.scores.resize(scores_size);
+    if (s.packed_rows.size() < rows_size) s.packed_rows.resize(rows_size);
   }
 }
 
@@ -45,7 +48,7 @@ void Attention::Forward(ThreadPool& pool, std::span<const Segment> segments, int
 
     // scores[T x T] = Q K^T, with K packed as the "weights" of a T-output product.
     PackWeightsNK(t, head_size, k, qkv_stride, nullptr, s.packed_k.data());
-    GemmPacked(t, t, head_size, q, qkv_stride, s.packed_k.data(), s.scores.data(), t);
+    GemmPacked(t, t, head_size, q, qkv_stride, s.packed_k.data(), s.scores.data(), t, s.packed_rows.data());
     for (int i = 0; i < t; ++i) SoftmaxF32_WasmSimd(t, scale, s.scores.data() + static_cast<size_t>(i) * t);
     if (probs) {
       float* dst = probs + probs_offset[task / num_heads] + static_cast<size_t>(head) * t * t;
@@ -54,7 +57,7 @@ void Attention::Forward(ThreadPool& pool, std::span<const Segment> segments, int
     // ctx[T x HS] = P V.
     PackWeightsKN(head_size, t, v, qkv_stride, s.packed_v.data());
     GemmPacked(t, head_size, t, s.scores.data(), t, s.packed_v.data(),
-               ctx + static_cast<size_t>(seg.offset) * hidden + head * head_size, hidden);
+               ctx + static_cast<size_t>(seg.offset) * hidden + head * head_size, hidden, s.packed_rows.data());
   });
 }
 

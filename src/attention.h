@@ -28,7 +28,7 @@ class Attention {
 
  private:
   struct Scratch {
-    std::vector<float> packed_k, packed_v, scores;
+    std::vector<float> packed_k, packed_v, scores, packed_rows;
   };
   std::vector<Scratch> scratch_;
 };

@@ -28,8 +28,9 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
                    Epilogue epilogue = Epilogue::kNone, const float* residual = nullptr,
                    GemmMicrokernel kernel = GemmF32_4x8_WasmSimd);
 
-// The same product over raw packed panels (attention's per-head K and V), single-threaded.
+// The same product over raw packed panels (attention's per-head K and V), single-threaded; the rows
+// of A are packed into `rows_scratch` (PackedRowsSize(m, k) floats).
 void GemmPacked(int m, int n, int k, const float* a, size_t lda, const float* packed, float* c, size_t ldc,
-                GemmMicrokernel kernel = GemmF32_4x8_WasmSimd);
+                float* rows_scratch, GemmMicrokernel kernel = GemmF32_4x8_WasmSimd);
 
 }  // namespace bert

@@ -56,9 +56,9 @@ TEST(Gemm, WasmSimdMicrokernelMatchesScalarOnOddShapes) {
         std::vector<float> packed(PackedWeightsSize(n, k));
         PackWeightsNK(n, k, w.data(), static_cast<size_t>(k), bias.data(), packed.data());
         // Sentinel-filled outputs catch writes outside the tile.
-        std::vector<float> simd(static_cast<size_t>(m) * n, 1e30f), scalar = simd;
-        GemmPacked(m, n, k, a.data(), k, packed.data(), simd.data(), n, GemmF32_4x8_WasmSimd);
-        GemmPacked(m, n, k, a.data(), k, packed.data(), scalar.data(), n, GemmF32_4x8_Scalar);
+        std::vector<float> simd(static_cast<size_t>(m) * n, 1e30f), scalar = simd, rows(PackedRowsSize(m, k));
+        GemmPacked(m, n, k, a.data(), k, packed.data(), simd.data(), n, rows.data(), GemmF32_4x8_WasmSimd);
+        GemmPacked(m, n, k, a.data(), k, packed.data(), scalar.data(), n, rows.data(), GemmF32_4x8_Scalar);
         EXPECT_EQ(simd, scalar) << m << "x" << n << "x" << k;  // same order of operations
         EXPECT_LE(MaxAbsDiff(simd, ReferenceLinear(m, n, k, a, w, bias)), 1e-4) << m << "x" << n << "x" << k;
       }
@@ -78,6 +78,27 @@ TEST(LinearForward, SimdEqualsScalarKernelAcrossTasks) {
   LinearForward(pool, m, a.data(), k, linear, scalar.data(), n, Epilogue::kNone, nullptr, GemmF32_4x8_Scalar);
   EXPECT_EQ(simd, scalar);
   EXPECT_LE(MaxAbsDiff(simd, ReferenceLinear(m, n, k, a, w, bias)), 1e-3);
+}
+
+// Rows packed per 4-row tile: tile t, step p, lane i holds a[4t + min(i, last row)][p]; k not a multiple
+// of 4 exercises the SIMD transpose's tail, odd m the repeated last row.
+TEST(Gemm, PackRowsMatchesItsDefinition) {
+  for (int m : kSizesM) {
+    for (int k : {1, 3, 4, 7, 67}) {
+      const size_t lda = static_cast<size_t>(k) + 2;  // a row stride wider than k
+      const auto a = Random(static_cast<size_t>(m) * lda, 27);
+      std::vector<float> rows(PackedRowsSize(m, k));
+      PackRowsMR(m, k, a.data(), lda, rows.data());
+      for (int t = 0; t * kGemmMR < m; ++t) {
+        for (int p = 0; p < k; ++p) {
+          for (int i = 0; i < kGemmMR; ++i) {
+            const int row = std::min(t * kGemmMR + i, m - 1);
+            ASSERT_EQ(rows[(static_cast<size_t>(t) * k + p) * kGemmMR + i], a[row * lda + p]) << m << " " << k;
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(Gemm, PackKNEqualsPackNKOfTranspose) {

@@ -1,5 +1,6 @@
 #include "kernels/gemm.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/simd.h"
@@ -32,22 +33,6 @@ void PackWeightsKN(int n, int k, const float* w, size_t ldw, float* packed) {
   }
 }
 
-// The reference: same accumulation order as the SIMD kernel (bias, then k ascending, separate
-// multiply and add), so results match bit for bit where the compiler does not contract to FMA.
-void GemmF32_4x8_Scalar(int mr, int nc, int k, const float* a, size_t lda, const float* panel, float* c,
-                        size_t ldc) {
-  for (int i = 0; i < mr; ++i) {
-    for (int j = 0; j < nc; ++j) {
-      float acc = panel[j];
-      for (int p = 0; p < k; ++p) {
-        const float product = a[i * lda + p] * panel[kGemmNR * (p + 1) + j];
-        acc += product;
-      }
-      c[i * ldc + j] = acc;
-    }
-  }
-}
-
 namespace {
 
 // Stores the first nc (< 8) lanes of lo:hi to c.
@@ -67,14 +52,54 @@ inline void StorePartial(float* c, int nc, v128_t lo, v128_t hi) {
 
 }  // namespace
 
-void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, size_t lda, const float* panel, float* c,
-                          size_t ldc) {
-  // Rows past mr alias the last valid row: they compute garbage-free duplicates that are never stored.
-  const float* a0 = a;
-  const float* a1 = mr > 1 ? a0 + lda : a0;
-  const float* a2 = mr > 2 ? a1 + lda : a1;
-  const float* a3 = mr > 3 ? a2 + lda : a2;
+size_t PackedRowsSize(int m, int k) {
+  return static_cast<size_t>((m + kGemmMR - 1) / kGemmMR) * kGemmMR * static_cast<size_t>(k);
+}
 
+void PackRowsMR(int m, int k, const float* a, size_t lda, float* packed) {
+  for (int m0 = 0; m0 < m; m0 += kGemmMR) {
+    const int mr = std::min(kGemmMR, m - m0);
+    const float* r0 = a + static_cast<size_t>(m0) * lda;
+    const float* r1 = mr > 1 ? r0 + lda : r0;
+    const float* r2 = mr > 2 ? r1 + lda : r1;
+    const float* r3 = mr > 3 ? r2 + lda : r2;
+    int p = 0;
+    for (; p + 4 <= k; p += 4) {  // a 4x4 transpose per step
+      const v128_t x0 = wasm_v128_load(r0 + p), x1 = wasm_v128_load(r1 + p);
+      const v128_t x2 = wasm_v128_load(r2 + p), x3 = wasm_v128_load(r3 + p);
+      const v128_t t0 = wasm_i32x4_shuffle(x0, x1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(x2, x3, 0, 4, 1, 5);
+      const v128_t t2 = wasm_i32x4_shuffle(x0, x1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(x2, x3, 2, 6, 3, 7);
+      wasm_v128_store(packed, wasm_i64x2_shuffle(t0, t1, 0, 2));
+      wasm_v128_store(packed + 4, wasm_i64x2_shuffle(t0, t1, 1, 3));
+      wasm_v128_store(packed + 8, wasm_i64x2_shuffle(t2, t3, 0, 2));
+      wasm_v128_store(packed + 12, wasm_i64x2_shuffle(t2, t3, 1, 3));
+      packed += 16;
+    }
+    for (; p < k; ++p) {
+      *packed++ = r0[p];
+      *packed++ = r1[p];
+      *packed++ = r2[p];
+      *packed++ = r3[p];
+    }
+  }
+}
+
+// The reference: same accumulation order as the SIMD kernel (bias, then k ascending, separate multiply
+// and add), so results match bit for bit where the compiler does not contract to FMA.
+void GemmF32_4x8_Scalar(int mr, int nc, int k, const float* a_packed, const float* panel, float* c, size_t ldc) {
+  for (int i = 0; i < mr; ++i) {
+    for (int j = 0; j < nc; ++j) {
+      float acc = panel[j];
+      for (int p = 0; p < k; ++p) {
+        const float product = a_packed[kGemmMR * p + i] * panel[kGemmNR * (p + 1) + j];
+        acc += product;
+      }
+      c[i * ldc + j] = acc;
+    }
+  }
+}
+
+void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, const float* panel, float* c, size_t ldc) {
   v128_t acc0_lo = wasm_v128_load(panel);
   v128_t acc0_hi = wasm_v128_load(panel + 4);
   v128_t acc1_lo = acc0_lo, acc1_hi = acc0_hi;
@@ -84,11 +109,12 @@ void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, size_t lda, con
   for (int p = 0; p < k; ++p) {
     const v128_t b_lo = wasm_v128_load(w);
     const v128_t b_hi = wasm_v128_load(w + 4);
+    const v128_t va0 = wasm_v128_load32_splat(a);
+    const v128_t va1 = wasm_v128_load32_splat(a + 1);
+    const v128_t va2 = wasm_v128_load32_splat(a + 2);
+    const v128_t va3 = wasm_v128_load32_splat(a + 3);
     w += kGemmNR;
-    const v128_t va0 = wasm_v128_load32_splat(a0 + p);
-    const v128_t va1 = wasm_v128_load32_splat(a1 + p);
-    const v128_t va2 = wasm_v128_load32_splat(a2 + p);
-    const v128_t va3 = wasm_v128_load32_splat(a3 + p);
+    a += kGemmMR;
     acc0_lo = wasm_f32x4_add(acc0_lo, wasm_f32x4_mul(va0, b_lo));
     acc0_hi = wasm_f32x4_add(acc0_hi, wasm_f32x4_mul(va0, b_hi));
     acc1_lo = wasm_f32x4_add(acc1_lo, wasm_f32x4_mul(va1, b_lo));
@@ -98,7 +124,6 @@ void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, size_t lda, con
     acc3_lo = wasm_f32x4_add(acc3_lo, wasm_f32x4_mul(va3, b_lo));
     acc3_hi = wasm_f32x4_add(acc3_hi, wasm_f32x4_mul(va3, b_hi));
   }
-
   const v128_t rows[4][2] = {{acc0_lo, acc0_hi}, {acc1_lo, acc1_hi}, {acc2_lo, acc2_hi}, {acc3_lo, acc3_hi}};
   for (int i = 0; i < mr; ++i) {
     float* ci = c + i * ldc;
