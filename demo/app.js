@@ -355,7 +355,7 @@ async function start() {
   $('layer').onchange = $('head').onchange = renderAttention;
 
   const model = params.get('model');
-  if (model) loadModel(model, model);
+  if (model) loadModel(model, unique.find((c) => c.url === model)?.name ?? model);
   else loadModel(defaults.url, defaults.name);
 }
 
