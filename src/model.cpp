@@ -39,6 +39,13 @@ Status ReadFile(const std::string& path, bool required, std::string* out) {
   return {};
 }
 
+Status RequireMlmHead(const Weights& weights) {
+  if (weights.mlm) return {};
+  return Error(StatusCode::kNoMlmHead,
+               "this checkpoint has no masked-LM head (no cls.predictions.* tensors): it can encode text but not "
+               "fill masks; load a BertForMaskedLM checkpoint");
+}
+
 }  // namespace
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -233,11 +240,7 @@ Status Model::Embed(std::span<const Encoding> batch, Pooling pooling, bool norma
 
 Status Model::FillMask(std::span<const Encoding> batch, int top_k, std::vector<FillMaskResult>* out) {
   Impl& m = *impl_;
-  if (!m.weights.mlm) {
-    return Error(StatusCode::kNoMlmHead,
-                 "this checkpoint has no masked-LM head (no cls.predictions.* tensors): it can encode text but "
-                 "not fill masks; load a BertForMaskedLM checkpoint");
-  }
+  BERT_RETURN_IF_ERROR(RequireMlmHead(m.weights));
   if (top_k < 1) return Error(StatusCode::kInvalidArgument, "top_k must be at least 1, got " + std::to_string(top_k));
   if (batch.empty()) return Error(StatusCode::kInvalidArgument, "empty batch");
   for (size_t s = 0; s < batch.size(); ++s) {
@@ -280,7 +283,7 @@ Status Model::HeadLogits(std::span<const Encoding> batch, const std::vector<std:
 
 Status Model::Logits(const Encoding& input, std::span<const int> positions, std::vector<float>* out) {
   Impl& m = *impl_;
-  if (!m.weights.mlm) return Error(StatusCode::kNoMlmHead, "this checkpoint has no masked-LM head (no cls.predictions.* tensors)");
+  BERT_RETURN_IF_ERROR(RequireMlmHead(m.weights));
   for (int p : positions) {
     if (p < 0 || static_cast<size_t>(p) >= input.input_ids.size()) {
       return Error(StatusCode::kInvalidArgument, "position " + std::to_string(p) + " is outside the " +
