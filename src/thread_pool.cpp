@@ -11,6 +11,10 @@ constexpr int kMaxThreads = 1;
 constexpr int kMaxThreads = 256;
 #endif
 
+// Polls of generation_ before a worker sleeps: a few hundred microseconds, longer than the gaps
+// between the jobs of one forward pass, short enough not to burn a core between calls.
+constexpr int kSpinsBeforeSleep = 1 << 18;
+
 ThreadPool::ThreadPool(int threads) {
   threads = std::min(threads, kMaxThreads);
   for (int t = 1; t < threads; ++t) workers_.emplace_back([this, t] { WorkerLoop(t); });
@@ -35,33 +39,39 @@ void ThreadPool::RunErased(size_t n, TaskFn fn, void* ctx) {
     for (size_t task = 0; task < n; ++task) fn(ctx, task, 0);
     return;
   }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    fn_ = fn;
-    ctx_ = ctx;
-    num_tasks_ = n;
-    next_task_.store(0, std::memory_order_relaxed);
-    busy_workers_ = static_cast<int>(workers_.size());
-    ++generation_;
+  fn_ = fn;
+  ctx_ = ctx;
+  num_tasks_ = n;
+  next_task_.store(0, std::memory_order_relaxed);
+  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+  // seq_cst pairs with the sleeper's sleepers_ increment: either it sees the new generation before it
+  // sleeps, or this thread sees it asleep and wakes it (under the mutex, so the wake is not lost).
+  generation_.fetch_add(1, std::memory_order_seq_cst);
+  if (sleepers_.load(std::memory_order_seq_cst) > 0) {
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    wake_.notify_all();
   }
-  wake_.notify_all();
   DrainTasks(0);
+  while (pending_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+}
+
+uint64_t ThreadPool::WaitForJob(uint64_t seen) {
+  for (int i = 0; i < kSpinsBeforeSleep; ++i) {
+    const uint64_t generation = generation_.load(std::memory_order_acquire);
+    if (generation != seen) return generation;
+    if (stop_.load(std::memory_order_relaxed)) return 0;
+  }
   std::unique_lock<std::mutex> lock(mutex_);
-  done_.wait(lock, [this] { return busy_workers_ == 0; });
+  sleepers_.fetch_add(1, std::memory_order_seq_cst);
+  wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_seq_cst) != seen; });
+  sleepers_.fetch_sub(1, std::memory_order_relaxed);
+  return stop_ ? 0 : generation_.load(std::memory_order_acquire);
 }
 
 void ThreadPool::WorkerLoop(int thread) {
-  uint64_t seen = 0;
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-    }
+  for (uint64_t seen = 0; (seen = WaitForJob(seen)) != 0;) {
     DrainTasks(thread);
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (--busy_workers_ == 0) done_.notify_one();
+    pending_.fetch_sub(1, std::memory_order_release);
   }
 }
 

@@ -2,8 +2,10 @@
 // of the tile, and the threaded operators against plain loops with 1 and several threads.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "attention.h"
 #include "kernels/gemm.h"
@@ -265,6 +267,26 @@ TEST(ThreadPool, RunsEveryTaskOnceOnValidThreads) {
       EXPECT_FALSE(bad_thread);
     }
   }
+}
+
+// Workers spin after a job, then sleep: jobs right after one another and after an idle spell (asleep)
+// must both run every task, and every worker must take part in some job.
+TEST(ThreadPool, WakesSpinningAndSleepingWorkers) {
+  ThreadPool pool(3);
+  std::vector<std::atomic<int>> per_thread(3);
+  for (int round = 0; round < 4; ++round) {
+    for (int job = 0; job < 100; ++job) {
+      std::atomic<int> done{0};
+      pool.Run(64, [&](size_t, int thread) {
+        ++per_thread[thread];
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+        ++done;
+      });
+      ASSERT_EQ(done.load(), 64);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // long past the spin: workers sleep
+  }
+  for (int t = 0; t < 3; ++t) EXPECT_GT(per_thread[t].load(), 0) << "thread " << t;
 }
 
 }  // namespace

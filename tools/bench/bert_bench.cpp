@@ -1,9 +1,11 @@
 // bert-bench: the engine's benchmarks, built natively and as wasm (run by Node), printing JSON lines.
 //   bert-bench gemm  [--threads N]           f32 GEMM (Linear) at BERT-base's layer shapes, GFLOP/s
+//   bert-bench pool  [--threads N]           thread pool hand-off: microseconds per Run of tiny tasks
 //   bert-bench model DIR [--threads N] [--reference DIR]
 //       load time and peak memory, logits vs the torch reference (reference_logits_b1_t{16,128}.bin),
 //       fill-mask time at 16/128/512 tokens (the peerbench token pattern, one [MASK] in the middle)
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -101,6 +103,19 @@ int Gemm(int threads) {
   return 0;
 }
 
+// What a Run costs beyond its tasks: a forward pass makes ~90 of them.
+int Pool(int threads) {
+  bert::ThreadPool pool(threads);
+  std::atomic<size_t> sink{0};
+  constexpr int kRuns = 1000;
+  const Timing t = Measure([&] {
+    for (int i = 0; i < kRuns; ++i) pool.Run(8, [&](size_t task, int) { sink.fetch_add(task, std::memory_order_relaxed); });
+  }, 1, 10, 300);
+  std::printf("{\"bench\":\"pool\",\"where\":\"%s\",\"threads\":%d,\"us_per_run_median\":%.2f,\"us_per_run_best\":%.2f}\n",
+              Where(), pool.threads(), t.median_ms * 1e3 / kRuns, t.min_ms * 1e3 / kRuns);
+  return 0;
+}
+
 // The peerbench token pattern: ids[i] = (1000 + 7919 i) mod 29000 + 1000, [CLS] first, [SEP] last.
 bert::Encoding Pattern(int t, bool mask) {
   bert::Encoding e;
@@ -183,7 +198,8 @@ int main(int argc, char** argv) {
     }
   }
   if (!args.empty() && args[0] == "gemm") return Gemm(threads);
+  if (!args.empty() && args[0] == "pool") return Pool(threads);
   if (!args.empty() && args[0] == "model" && !dir.empty()) return Model(dir, threads, reference);
-  std::fprintf(stderr, "usage: bert-bench gemm [--threads N] | bert-bench model DIR [--threads N] [--reference DIR]\n");
+  std::fprintf(stderr, "usage: bert-bench gemm|pool [--threads N] | bert-bench model DIR [--threads N] [--reference DIR]\n");
   return 2;
 }

@@ -59,6 +59,7 @@ function engineBench() {
     log(`gemm: ${cmd.split('/').pop()} threads ${threads}`);
     rows.push(...jsonLines(sh(`${cmd} gemm --threads ${threads}`)));
   }
+  for (const cmd of [native, wasm('simd-threads')]) rows.push(...jsonLines(sh(`${cmd} pool --threads 2`)));
   for (const [cmd, threads] of [[native, 1], [wasm('simd'), 1]]) {
     log(`model: ${cmd.split('/').pop()}`);
     rows.push(...jsonLines(sh(`${cmd} model ${modelDir} --threads ${threads} ${reference}`)));
@@ -160,6 +161,10 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
   if (tfjs.length) {
     lines.push('', 'TF.js WASM (XNNPACK) tf.matMul in Chromium, 1 thread, same run (GFLOP/s median / best):', '');
     for (const r of tfjs) lines.push(`- ${r.name}: ${r.gflops_median} / ${r.gflops_best}`);
+  }
+
+  for (const r of engine.filter((x) => x.bench === 'pool')) {
+    lines.push('', `Thread pool hand-off, ${r.where}, ${r.threads} threads: ${r.us_per_run_median} µs per Run median (${r.us_per_run_best} best).`);
   }
 
   lines.push('', 'Load, memory, accuracy', '');
