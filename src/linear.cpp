@@ -31,6 +31,26 @@ void ApplyEpilogue(Epilogue epilogue, int mr, int nc, float* c, size_t ldc, cons
   }
 }
 
+// C tiles for rows [row_begin, row_end) x panels [panel_begin, panel_end) of packed A rows (starting at
+// row_begin): each panel is read once and reused from L1 across the rows.
+void ComputeTiles(int row_begin, int row_end, int panel_begin, int panel_end, int n, int k, const float* rows,
+                  const float* packed, float* c, size_t ldc, Epilogue epilogue, const float* residual,
+                  GemmMicrokernel kernel) {
+  const size_t panel_size = static_cast<size_t>(kGemmNR) * (static_cast<size_t>(k) + 1);
+  const size_t tile_size = static_cast<size_t>(kGemmMR) * k;
+  for (int p = panel_begin; p < panel_end; ++p) {
+    const float* panel = packed + static_cast<size_t>(p) * panel_size;
+    const int n0 = p * kGemmNR;
+    const int nc = std::min(kGemmNR, n - n0);
+    for (int m0 = row_begin; m0 < row_end; m0 += kGemmMR) {
+      const int mr = std::min(kGemmMR, row_end - m0);
+      float* tile = c + m0 * ldc + n0;
+      kernel(mr, nc, k, rows + (m0 - row_begin) / kGemmMR * tile_size, panel, tile, ldc);
+      ApplyEpilogue(epilogue, mr, nc, tile, ldc, residual ? residual + m0 * ldc + n0 : nullptr);
+    }
+  }
+}
+
 }  // namespace
 
 Epilogue EpilogueFor(Activation act) {
@@ -51,15 +71,8 @@ Linear PackLinear(int n, int k, const float* weight, const float* bias) {
 void GemmPacked(int m, int n, int k, const float* a, size_t lda, const float* packed, float* c, size_t ldc,
                 float* rows_scratch, GemmMicrokernel kernel) {
   PackRowsMR(m, k, a, lda, rows_scratch);
-  const size_t panel_size = static_cast<size_t>(kGemmNR) * (static_cast<size_t>(k) + 1);
-  const size_t tile_size = static_cast<size_t>(kGemmMR) * k;
-  for (int n0 = 0; n0 < n; n0 += kGemmNR) {
-    const float* panel = packed + static_cast<size_t>(n0 / kGemmNR) * panel_size;
-    const int nc = std::min(kGemmNR, n - n0);
-    for (int m0 = 0; m0 < m; m0 += kGemmMR) {
-      kernel(std::min(kGemmMR, m - m0), nc, k, rows_scratch + m0 / kGemmMR * tile_size, panel, c + m0 * ldc + n0, ldc);
-    }
-  }
+  ComputeTiles(0, m, 0, (n + kGemmNR - 1) / kGemmNR, n, k, rows_scratch, packed, c, ldc, Epilogue::kNone, nullptr,
+               kernel);
 }
 
 void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Linear& w, float* c, size_t ldc,
@@ -67,29 +80,24 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
   const int row_blocks = (m + kRowsPerTask - 1) / kRowsPerTask;
   const int panels = (w.n + kGemmNR - 1) / kGemmNR;
   const int col_blocks = (panels + kPanelsPerTask - 1) / kPanelsPerTask;
-  const size_t panel_size = static_cast<size_t>(kGemmNR) * (static_cast<size_t>(w.k) + 1);
   const size_t tile_size = static_cast<size_t>(kGemmMR) * w.k;
 
+  // A's rows are packed once, in parallel, into the calling thread's buffer (grown to the largest
+  // layer once, then reused), and read by every task of their row block.
+  thread_local std::vector<float> rows;
+  if (rows.size() < PackedRowsSize(m, w.k)) rows.resize(PackedRowsSize(m, w.k));
+  float* packed_rows = rows.data();
+  pool.Run(static_cast<size_t>(row_blocks), [&](size_t block, int) {
+    const int row_begin = static_cast<int>(block) * kRowsPerTask;
+    PackRowsMR(std::min(kRowsPerTask, m - row_begin), w.k, a + row_begin * lda, lda,
+               packed_rows + row_begin / kGemmMR * tile_size);
+  });
   pool.Run(static_cast<size_t>(row_blocks) * col_blocks, [&](size_t task, int) {
     const int row_begin = static_cast<int>(task % row_blocks) * kRowsPerTask;
-    const int row_end = std::min(m, row_begin + kRowsPerTask);
     const int panel_begin = static_cast<int>(task / row_blocks) * kPanelsPerTask;
-    const int panel_end = std::min(panels, panel_begin + kPanelsPerTask);
-    // Each thread's own buffer for its task's rows, packed once and used for every panel of the task.
-    thread_local std::vector<float> rows;
-    if (rows.size() < PackedRowsSize(kRowsPerTask, w.k)) rows.resize(PackedRowsSize(kRowsPerTask, w.k));
-    PackRowsMR(row_end - row_begin, w.k, a + row_begin * lda, lda, rows.data());
-    for (int p = panel_begin; p < panel_end; ++p) {
-      const float* panel = w.packed.data() + static_cast<size_t>(p) * panel_size;
-      const int n0 = p * kGemmNR;
-      const int nc = std::min(kGemmNR, w.n - n0);
-      for (int m0 = row_begin; m0 < row_end; m0 += kGemmMR) {
-        const int mr = std::min(kGemmMR, row_end - m0);
-        float* tile = c + m0 * ldc + n0;
-        kernel(mr, nc, w.k, rows.data() + (m0 - row_begin) / kGemmMR * tile_size, panel, tile, ldc);
-        ApplyEpilogue(epilogue, mr, nc, tile, ldc, residual ? residual + m0 * ldc + n0 : nullptr);
-      }
-    }
+    ComputeTiles(row_begin, std::min(m, row_begin + kRowsPerTask), panel_begin,
+                 std::min(panels, panel_begin + kPanelsPerTask), w.n, w.k,
+                 packed_rows + row_begin / kGemmMR * tile_size, w.packed.data(), c, ldc, epilogue, residual, kernel);
   });
 }
 
