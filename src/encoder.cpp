@@ -1,6 +1,7 @@
 #include "encoder.h"
 
 #include <algorithm>
+#include <numeric>
 #include <string>
 
 #include "kernels/vector_ops.h"
@@ -36,6 +37,11 @@ void Encoder::Reserve(int rows, int max_len, int threads) {
   GrowTo(context_, r * h);
   GrowTo(residual_, r * h);
   GrowTo(intermediate_, r * static_cast<size_t>(config_.intermediate_size));
+  GrowTo(selected_, r * h);
+  if (all_positions_.size() < static_cast<size_t>(max_len)) {
+    all_positions_.resize(static_cast<size_t>(max_len));
+    std::iota(all_positions_.begin(), all_positions_.end(), 0);
+  }
   attention_.Reserve(threads, max_len, config_.head_size());
 }
 
@@ -55,9 +61,27 @@ void Encoder::Embed(std::span<const Encoding> batch) {
   }
 }
 
+// Points queries_ at the wanted positions, their outputs one after another, and gathers those rows of
+// hidden_ (the last layer's input, which its residual adds) into selected_. Returns how many rows.
+int Encoder::SelectOutputs(std::span<const std::vector<int>> outputs) {
+  const size_t h = static_cast<size_t>(config_.hidden_size);
+  int out_rows = 0;
+  for (size_t s = 0; s < segments_.size(); ++s) {
+    queries_[s] = {outputs[s], out_rows};
+    for (int p : outputs[s]) {
+      std::copy_n(hidden_.data() + static_cast<size_t>(segments_[s].offset + p) * h, h,
+                  selected_.data() + static_cast<size_t>(out_rows++) * h);
+    }
+  }
+  return out_rows;
+}
+
 Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch,
-                        std::vector<std::vector<float>>* attentions) {
+                        std::vector<std::vector<float>>* attentions, std::span<const std::vector<int>> outputs) {
   if (batch.empty()) return Error(StatusCode::kInvalidArgument, "empty batch");
+  if (!outputs.empty() && outputs.size() != batch.size()) {
+    return Error(StatusCode::kInvalidArgument, "one list of output positions per sequence is needed");
+  }
   segments_.clear();
   int rows = 0, max_len = 0;
   size_t probs_size = 0;
@@ -84,6 +108,11 @@ Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch,
                                                        " is outside [0, " + std::to_string(config_.type_vocab_size) + ")");
       }
     }
+    for (int p : outputs.empty() ? std::span<const int>() : std::span<const int>(outputs[s])) {
+      if (p < 0 || p >= len) {
+        return Error(StatusCode::kInvalidArgument, where() + "output position " + std::to_string(p) + " is outside it");
+      }
+    }
     segments_.push_back({rows, len});
     rows += len;
     max_len = std::max(max_len, len);
@@ -95,15 +124,26 @@ Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch,
   const size_t ld = static_cast<size_t>(h);
   const float eps = config_.layer_norm_eps;
   Embed(batch);
+  queries_.clear();
+  for (const Segment& seg : segments_) {
+    queries_.push_back({std::span<const int>(all_positions_).first(static_cast<size_t>(seg.length)), seg.offset});
+  }
   if (attentions) attentions->assign(static_cast<size_t>(config_.num_layers), std::vector<float>(probs_size));
 
   for (int l = 0; l < config_.num_layers; ++l) {
     const LayerWeights& w = weights_.layers[l];
     LinearForward(pool, rows, hidden_.data(), ld, w.qkv, qkv_.data(), 3 * ld);
-    attention_.Forward(pool, segments_, config_.num_heads, config_.head_size(), qkv_.data(), context_.data(),
-                       attentions ? (*attentions)[l].data() : nullptr);
+    // Past the attention's keys and values, rows are independent: the last layer may go on with the
+    // wanted rows alone.
+    const float* layer_input = hidden_.data();
+    if (!outputs.empty() && l == config_.num_layers - 1) {
+      rows = SelectOutputs(outputs);
+      layer_input = selected_.data();
+    }
+    attention_.Forward(pool, segments_, queries_, config_.num_heads, config_.head_size(), qkv_.data(),
+                       context_.data(), attentions ? (*attentions)[l].data() : nullptr);
     LinearForward(pool, rows, context_.data(), ld, w.attention_output, residual_.data(), ld, Epilogue::kAddResidual,
-                  hidden_.data());
+                  layer_input);
     LayerNormRows(pool, rows, h, residual_.data(), w.attention_norm, eps, hidden_.data());
     const size_t ld_inter = static_cast<size_t>(config_.intermediate_size);
     LinearForward(pool, rows, hidden_.data(), ld, w.intermediate, intermediate_.data(), ld_inter,

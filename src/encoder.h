@@ -19,21 +19,30 @@ class Encoder {
 
   // Validates ids and lengths, then computes the last hidden state of every token. When `attentions`
   // is non-null it receives, per layer, every sequence's [heads][T][T] probabilities (see Attention).
-  Status Forward(ThreadPool& pool, std::span<const Encoding> batch, std::vector<std::vector<float>>* attentions);
+  // With `outputs` (positions outputs[s] of each sequence s), only those rows are wanted: the last
+  // layer runs its queries, projection and feed-forward for them alone (fill-mask needs the [MASK]
+  // rows), which saves most of a layer; the rows equal those of a full pass bit for bit.
+  Status Forward(ThreadPool& pool, std::span<const Encoding> batch, std::vector<std::vector<float>>* attentions,
+                 std::span<const std::vector<int>> outputs = {});
 
-  // Valid after Forward: [rows x H] hidden states, and where each sequence's rows are.
+  // Valid after Forward: [rows x H] hidden states, where segments() says each sequence's rows are.
+  // With `outputs`: the wanted rows, one after another in the order given.
   const float* hidden() const { return hidden_.data(); }
   std::span<const Segment> segments() const { return segments_; }
 
  private:
+  int SelectOutputs(std::span<const std::vector<int>> outputs);
   void Embed(std::span<const Encoding> batch);
   void Reserve(int rows, int max_len, int threads);
 
   const Config& config_;
   const Weights& weights_;
   std::vector<Segment> segments_;
+  std::vector<Queries> queries_;    // the attending rows of each sequence (see Attention)
+  std::vector<int> all_positions_;  // 0, 1, 2, ...: every row attends
   // Activations, sized for the largest batch seen so far: the forward pass does not allocate.
   std::vector<float> hidden_, qkv_, context_, residual_, intermediate_;
+  std::vector<float> selected_;  // with outputs, the wanted rows' input to the last layer
   Attention attention_;
 };
 

@@ -21,7 +21,7 @@ struct Model::Impl {
   Weights weights;
   std::unique_ptr<ThreadPool> pool;
   Encoder encoder{config, weights};  // refers to the members above
-  std::vector<float> mask_rows, transformed, logits;  // fill-mask scratch, grown on demand
+  std::vector<float> transformed, logits;  // fill-mask scratch, grown on demand
 };
 
 namespace {
@@ -259,24 +259,13 @@ Status Model::FillMask(std::span<const Encoding> batch, int top_k, std::vector<F
 
 Status Model::HeadLogits(std::span<const Encoding> batch, const std::vector<std::vector<int>>& positions) {
   Impl& m = *impl_;
-  BERT_RETURN_IF_ERROR(m.encoder.Forward(*m.pool, batch, nullptr));
+  BERT_RETURN_IF_ERROR(m.encoder.Forward(*m.pool, batch, nullptr, positions));
   size_t rows = 0;
   for (const auto& p : positions) rows += p.size();
   const size_t h = static_cast<size_t>(m.config.hidden_size), v = static_cast<size_t>(m.config.vocab_size);
-  if (m.mask_rows.size() < rows * h) {
-    m.mask_rows.resize(rows * h);
-    m.transformed.resize(rows * h);
-  }
+  if (m.transformed.size() < rows * h) m.transformed.resize(rows * h);
   if (m.logits.size() < rows * v) m.logits.resize(rows * v);
-  const auto segments = m.encoder.segments();
-  size_t row = 0;
-  for (size_t s = 0; s < batch.size(); ++s) {
-    for (int p : positions[s]) {
-      const float* src = m.encoder.hidden() + static_cast<size_t>(segments[s].offset + p) * h;
-      std::copy_n(src, h, m.mask_rows.begin() + static_cast<ptrdiff_t>(row++ * h));
-    }
-  }
-  MlmLogits(*m.pool, m.config, m.weights, static_cast<int>(rows), m.mask_rows.data(), m.transformed.data(),
+  MlmLogits(*m.pool, m.config, m.weights, static_cast<int>(rows), m.encoder.hidden(), m.transformed.data(),
             m.logits.data());
   return {};
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <numeric>
 #include <cmath>
 #include <cstdio>
 
@@ -290,6 +291,29 @@ TEST(Embed, PoolingsAndNormalization) {
     }
     EXPECT_NEAR(unit_sq, 1.0, 1e-5);
     for (size_t i = 0; i < h; ++i) EXPECT_NEAR(unit.data[b * h + i] * std::sqrt(mean_sq), mean.data[b * h + i], 1e-5);
+  }
+}
+
+// Logits at some positions run the last layer for those rows only: each must equal, bit for bit, its
+// row of a pass where every position is wanted.
+TEST(Logits, SomePositionsEqualTheFullPass) {
+  GoldenModel& g = Load("tiny-random");
+  ASSERT_TRUE(g.model);
+  const json& long_case = *std::find_if(g.golden["cases"].begin(), g.golden["cases"].end(),
+                                        [](const json& c) { return c["id"] == "long"; });
+  const Encoding enc = EncodeCase(*g.model, long_case);
+  const int t = static_cast<int>(enc.input_ids.size());
+  std::vector<int> every(static_cast<size_t>(t));
+  std::iota(every.begin(), every.end(), 0);
+  std::vector<float> all, some;
+  ASSERT_TRUE(g.model->Logits(enc, every, &all).ok());
+  const std::vector<int> positions = {t - 1, 0, t / 2};
+  ASSERT_TRUE(g.model->Logits(enc, positions, &some).ok());
+  const size_t v = some.size() / positions.size();
+  ASSERT_EQ(all.size(), v * t);
+  for (size_t i = 0; i < positions.size(); ++i) {
+    EXPECT_TRUE(std::equal(some.begin() + i * v, some.begin() + (i + 1) * v, all.begin() + positions[i] * v))
+        << "position " << positions[i];
   }
 }
 

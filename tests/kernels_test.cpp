@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <random>
+#include <span>
 #include <thread>
 
 #include "attention.h"
@@ -210,7 +213,8 @@ TEST(VectorOps, ActivationsMatchScalarAcrossTheRange) {
   for (int i = 0; i < n; ++i) EXPECT_NEAR(t[i], std::tanh(x[i]), 2e-7) << x[i];
 }
 
-// Attention against a plain loop, several sequences, 1 and 3 threads.
+// Attention against a plain loop, several sequences, 1 and 3 threads; then with some query rows only
+// (as the last layer of fill-mask runs), which must give those rows bit for bit.
 TEST(Attention, MatchesNaiveLoopOnAnyThreadCount) {
   const int heads = 3, hs = 5, hidden = heads * hs;
   const std::vector<Segment> segments = {{0, 1}, {1, 7}, {8, 13}};
@@ -240,16 +244,30 @@ TEST(Attention, MatchesNaiveLoopOnAnyThreadCount) {
       }
     }
   }
+  std::vector<int> all_positions(13);
+  std::iota(all_positions.begin(), all_positions.end(), 0);
+  std::vector<Queries> every_row;
+  for (const Segment& s : segments) every_row.push_back({std::span(all_positions).first(s.length), s.offset});
+  const std::vector<int> some[] = {{0}, {6, 2}, {}};
+  const std::vector<Queries> some_rows = {{some[0], 0}, {some[1], 1}, {some[2], 3}};
+
   std::vector<float> first;
   for (int threads : {1, 3}) {
     ThreadPool pool(threads);
     Attention attention;
     attention.Reserve(threads, 13, hs);
     std::vector<float> ctx(expected.size());
-    attention.Forward(pool, segments, heads, hs, qkv.data(), ctx.data(), nullptr);
+    attention.Forward(pool, segments, every_row, heads, hs, qkv.data(), ctx.data(), nullptr);
     EXPECT_LE(MaxAbsDiff(ctx, expected), 1e-5) << threads;
     if (first.empty()) first = ctx;
     EXPECT_EQ(ctx, first);
+
+    std::vector<float> some_ctx(3 * static_cast<size_t>(hidden));
+    attention.Forward(pool, segments, some_rows, heads, hs, qkv.data(), some_ctx.data(), nullptr);
+    for (auto [r, out] : {std::pair{0, 0}, {1 + 6, 1}, {1 + 2, 2}}) {  // (row of the batch, row of some_ctx)
+      EXPECT_TRUE(std::equal(ctx.begin() + r * hidden, ctx.begin() + (r + 1) * hidden, some_ctx.begin() + out * hidden))
+          << "row " << r << ", threads " << threads;
+    }
   }
 }
 
