@@ -1,6 +1,7 @@
 // bert-bench: the engine's benchmarks, built natively and as wasm (run by Node), printing JSON lines.
 //   bert-bench gemm  [--threads N]           f32 GEMM (Linear) at BERT-base's layer shapes, GFLOP/s
 //   bert-bench pool  [--threads N]           thread pool hand-off: microseconds per Run of tiny tasks
+//   bert-bench peak                          the ceiling for the GEMM: f32x4 multiply + add, no memory
 //   bert-bench model DIR [--threads N] [--reference DIR]
 //       load time and peak memory, logits vs the torch reference (reference_logits_b1_t{16,128}.bin),
 //       fill-mask time at 16/128/512 tokens (the peerbench token pattern, one [MASK] in the middle)
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/simd.h"
 #include "linear.h"
 #include "model.h"
 #include "thread_pool.h"
@@ -100,6 +102,28 @@ int Gemm(int threads) {
       std::fflush(stdout);
     }
   }
+  return 0;
+}
+
+// The arithmetic ceiling of one thread for what the microkernel computes: 8 SIMD128 multiplies and 8
+// adds (baseline wasm SIMD has no FMA) into independent accumulators, operands in registers, no loads.
+int Peak() {
+  constexpr int kSteps = 1 << 22;
+  volatile float seed = 1e-7f;
+  float sink = 0;
+  const Timing t = Measure([&] {
+    const v128_t x = wasm_f32x4_splat(seed);
+    v128_t m[4], acc[8];
+    for (int j = 0; j < 4; ++j) m[j] = wasm_f32x4_splat(seed * static_cast<float>(j + 1));
+    for (v128_t& a : acc) a = x;
+    for (int i = 0; i < kSteps; ++i) {
+      for (int j = 0; j < 8; ++j) acc[j] = wasm_f32x4_add(acc[j], wasm_f32x4_mul(m[j & 3], x));
+    }
+    for (const v128_t& a : acc) sink += wasm_f32x4_extract_lane(a, 0);
+  }, 2, 10, 300);
+  const double gflop = 64.0 * kSteps / 1e9;
+  std::printf("{\"bench\":\"peak\",\"where\":\"%s\",\"gflops_median\":%.2f,\"gflops_best\":%.2f,\"sink\":%g}\n", Where(),
+              gflop / t.median_ms * 1e3, gflop / t.min_ms * 1e3, static_cast<double>(sink));
   return 0;
 }
 
@@ -199,7 +223,8 @@ int main(int argc, char** argv) {
   }
   if (!args.empty() && args[0] == "gemm") return Gemm(threads);
   if (!args.empty() && args[0] == "pool") return Pool(threads);
+  if (!args.empty() && args[0] == "peak") return Peak();
   if (!args.empty() && args[0] == "model" && !dir.empty()) return Model(dir, threads, reference);
-  std::fprintf(stderr, "usage: bert-bench gemm|pool [--threads N] | bert-bench model DIR [--threads N] [--reference DIR]\n");
+  std::fprintf(stderr, "usage: bert-bench gemm|pool [--threads N] | bert-bench peak | bert-bench model DIR [--threads N] [--reference DIR]\n");
   return 2;
 }

@@ -60,6 +60,7 @@ function engineBench() {
     rows.push(...jsonLines(sh(`${cmd} gemm --threads ${threads}`)));
   }
   for (const cmd of [native, wasm('simd-threads')]) rows.push(...jsonLines(sh(`${cmd} pool --threads 2`)));
+  for (const cmd of [native, wasm('simd')]) rows.push(...jsonLines(sh(`${cmd} peak`)));
   for (const [cmd, threads] of [[native, 1], [wasm('simd'), 1]]) {
     log(`model: ${cmd.split('/').pop()}`);
     rows.push(...jsonLines(sh(`${cmd} model ${modelDir} --threads ${threads} ${reference}`)));
@@ -156,6 +157,9 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
       return r ? `${r.gflops_median} / ${r.gflops_best}` : '–';
     };
     lines.push(`| ${g.m}x${g.k}x${g.n} (${g.shape}) | ${cell('native')} | ${cell('wasm simd (')} | ${cell('wasm simd-threads')} |`);
+  }
+  for (const r of engine.filter((x) => x.bench === 'peak')) {
+    lines.push('', `Ceiling, ${r.where}: 8 SIMD128 mul + 8 add per step, operands in registers (bert-bench peak): ${r.gflops_median} GFLOP/s median (${r.gflops_best} best).`);
   }
   const tfjs = peers.filter((r) => r.runtime === 'tfjs-backend-wasm' && r.kind === 'gemm' && r.threads === 1);
   if (tfjs.length) {
