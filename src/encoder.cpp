@@ -76,8 +76,8 @@ int Encoder::SelectOutputs(std::span<const std::vector<int>> outputs) {
   return out_rows;
 }
 
-Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch,
-                        std::vector<std::vector<float>>* attentions, std::span<const std::vector<int>> outputs) {
+Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch, std::vector<std::vector<float>>* attentions,
+                        std::span<const std::vector<int>> outputs) {
   if (batch.empty()) return Error(StatusCode::kInvalidArgument, "empty batch");
   if (!outputs.empty() && outputs.size() != batch.size()) {
     return Error(StatusCode::kInvalidArgument, "one list of output positions per sequence is needed");
@@ -110,7 +110,8 @@ Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch,
     }
     for (int p : outputs.empty() ? std::span<const int>() : std::span<const int>(outputs[s])) {
       if (p < 0 || p >= len) {
-        return Error(StatusCode::kInvalidArgument, where() + "output position " + std::to_string(p) + " is outside it");
+        return Error(StatusCode::kInvalidArgument, where() + "output position " + std::to_string(p) +
+                                                       " is outside its " + std::to_string(len) + " tokens");
       }
     }
     segments_.push_back({rows, len});
@@ -140,8 +141,8 @@ Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch,
       rows = SelectOutputs(outputs);
       layer_input = selected_.data();
     }
-    attention_.Forward(pool, segments_, queries_, config_.num_heads, config_.head_size(), qkv_.data(),
-                       context_.data(), attentions ? (*attentions)[l].data() : nullptr);
+    attention_.Forward(pool, segments_, queries_, config_.num_heads, config_.head_size(), qkv_.data(), context_.data(),
+                       attentions ? (*attentions)[l].data() : nullptr);
     LinearForward(pool, rows, context_.data(), ld, w.attention_output, residual_.data(), ld, Epilogue::kAddResidual,
                   layer_input);
     LayerNormRows(pool, rows, h, residual_.data(), w.attention_norm, eps, hidden_.data());
