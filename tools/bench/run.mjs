@@ -177,7 +177,7 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
   for (const r of engine.filter((x) => x.bench === 'load')) {
     lines.push(`- ${r.where}: load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms after the start, peak memory ${r.peak_memory_mb} MB`);
   }
-  for (const r of engine.filter((x) => x.bench === 'memory')) lines.push(`- ${r.where}: peak memory after all runs ${r.peak_memory_mb} MB (weights: 438 MB)`);
+  for (const r of engine.filter((x) => x.bench === 'memory')) lines.push(`- ${r.where}: peak memory after fill-mask at 16, 128 and 512 tokens ${r.peak_memory_mb} MB (weights: 438 MB)`);
   for (const r of engine.filter((x) => x.bench === 'reference')) {
     lines.push(`- ${r.where}: max |logits - torch| at T=${r.tokens}: ${r.max_abs_diff_vs_torch}`);
   }
