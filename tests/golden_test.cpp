@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <numeric>
 #include <cmath>
 #include <cstdio>
+#include <numeric>
+#include <stdexcept>
+#include <string>
 
 #include "model.h"
 #include "test_util.h"
@@ -31,6 +33,14 @@ GoldenModel& Load(const std::string& name) {
     EXPECT_TRUE(st.ok()) << st.message();
   }
   return g;
+}
+
+// The golden case with this id; GoogleTest reports the exception as a failure if it is missing.
+const json& CaseById(const GoldenModel& g, const std::string& id) {
+  for (const json& c : g.golden["cases"]) {
+    if (c["id"] == id) return c;
+  }
+  throw std::runtime_error("no golden case " + id);
 }
 
 Encoding EncodeCase(const Model& model, const json& c) {
@@ -191,8 +201,7 @@ TEST(Determinism, BatchAndThreadsGiveIdenticalBits) {
 TEST(FillMask, MultipleMasksAndSequences) {
   GoldenModel& g = Load("tiny-random");
   ASSERT_TRUE(g.model);
-  const json& two = *std::find_if(g.golden["cases"].begin(), g.golden["cases"].end(),
-                                  [](const json& c) { return c["id"] == "two_masks"; });
+  const json& two = CaseById(g, "two_masks");
   const Encoding enc = EncodeCase(*g.model, two);
   std::vector<FillMaskResult> results;
   ASSERT_TRUE(g.model->FillMask({&enc, 1}, 3, &results).ok());
@@ -299,8 +308,7 @@ TEST(Embed, PoolingsAndNormalization) {
 TEST(Logits, SomePositionsEqualTheFullPass) {
   GoldenModel& g = Load("tiny-random");
   ASSERT_TRUE(g.model);
-  const json& long_case = *std::find_if(g.golden["cases"].begin(), g.golden["cases"].end(),
-                                        [](const json& c) { return c["id"] == "long"; });
+  const json& long_case = CaseById(g, "long");
   const Encoding enc = EncodeCase(*g.model, long_case);
   const int t = static_cast<int>(enc.input_ids.size());
   std::vector<int> every(static_cast<size_t>(t));
@@ -321,8 +329,7 @@ TEST(Logits, SomePositionsEqualTheFullPass) {
 TEST(Batching, LargeBatchesAreSplitTransparently) {
   GoldenModel& g = Load("tiny-random");
   ASSERT_TRUE(g.model);
-  const json& long_case = *std::find_if(g.golden["cases"].begin(), g.golden["cases"].end(),
-                                        [](const json& c) { return c["id"] == "long"; });
+  const json& long_case = CaseById(g, "long");
   const Encoding enc = EncodeCase(*g.model, long_case);  // 214 tokens, one [MASK]
   std::vector<Encoding> batch(45, enc);                   // 9630 tokens: more than one forward
   batch[44].input_ids[1] = 2000;                          // the last one differs
