@@ -108,7 +108,8 @@ Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch, std::
                                                        " is outside [0, " + std::to_string(config_.type_vocab_size) + ")");
       }
     }
-    for (int p : outputs.empty() ? std::span<const int>() : std::span<const int>(outputs[s])) {
+    const std::span<const int> wanted = outputs.empty() ? std::span<const int>() : outputs[s];
+    for (int p : wanted) {
       if (p < 0 || p >= len) {
         return Error(StatusCode::kInvalidArgument, where() + "output position " + std::to_string(p) +
                                                        " is outside its " + std::to_string(len) + " tokens");

@@ -85,7 +85,7 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
   // A's rows are packed once, in parallel, into the calling thread's buffer (grown to the largest
   // layer once, then reused), and read by every task of their row block.
   thread_local std::vector<float> rows;
-  if (rows.size() < PackedRowsSize(m, w.k)) rows.resize(PackedRowsSize(m, w.k));
+  rows.resize(std::max(rows.size(), PackedRowsSize(m, w.k)));
   float* packed_rows = rows.data();
   pool.Run(static_cast<size_t>(row_blocks), [&](size_t block, int) {
     const int row_begin = static_cast<int>(block) * kRowsPerTask;

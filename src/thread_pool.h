@@ -2,10 +2,10 @@
 // workers and the calling thread, and returns when all are done. Work is split by tasks that each
 // write their own outputs, so results never depend on the thread count.
 //
-// A forward pass calls Run ~90 times in a row, so the hand-off must be cheap: a sleeping thread takes
-// 50-150 us to wake (futex, more in a VM or a Node worker), which at 16 tokens would cost a fifth of
-// the time. Workers therefore spin for a short while after each job before they sleep, and the caller
-// waits for the workers' check-out by spinning (the workers are then at most one task from done).
+// A forward pass calls Run ~90 times in a row, so the hand-off must be cheap, and waking a sleeping
+// thread is a futex round trip (slow in a VM or a Node worker). Workers therefore spin for a short
+// while after each job before they sleep, and the caller waits for the workers' check-out by spinning
+// (the workers are then at most one task from done). `bert-bench pool` measures a hand-off.
 #pragma once
 
 #include <atomic>
