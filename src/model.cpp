@@ -5,13 +5,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "encoder.h"
+#include "nn/encoder.h"
 #include "kernels/vector_ops.h"
-#include "linear.h"
-#include "mlm_head.h"
-#include "safetensors.h"
-#include "thread_pool.h"
-#include "weights.h"
+#include "nn/linear.h"
+#include "heads/mlm.h"
+#include "io/safetensors.h"
+#include "core/thread_pool.h"
+#include "nn/weights.h"
 
 namespace bert {
 

@@ -22,9 +22,9 @@
 #include <string_view>
 #include <vector>
 
-#include "config.h"
-#include "status.h"
-#include "tokenizer.h"
+#include "nn/config.h"
+#include "core/status.h"
+#include "text/tokenizer.h"
 
 namespace bert {
 

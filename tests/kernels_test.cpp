@@ -10,11 +10,11 @@
 #include <span>
 #include <thread>
 
-#include "attention.h"
+#include "nn/attention.h"
 #include "kernels/gemm.h"
 #include "kernels/vector_ops.h"
-#include "linear.h"
-#include "thread_pool.h"
+#include "nn/linear.h"
+#include "core/thread_pool.h"
 
 namespace bert {
 namespace {

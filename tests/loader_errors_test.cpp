@@ -6,7 +6,7 @@
 #include <functional>
 
 #include "model.h"
-#include "safetensors.h"
+#include "io/safetensors.h"
 #include "test_util.h"
 
 namespace bert {

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <random>
 
-#include "safetensors.h"
+#include "io/safetensors.h"
 #include "test_util.h"
 
 namespace bert {

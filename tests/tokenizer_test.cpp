@@ -1,6 +1,6 @@
 // Tokenizer tests as tables: published bert-base-uncased vectors, the goldens of ../shared/models, decoding,
 // options, loading errors, edge cases and a small fuzz loop.
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "unicode.h"
+#include "text/unicode.h"
 
 namespace bert {
 namespace {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes src/unicode_tables.inc: the Unicode data the BERT tokenizer needs, as compact C++ tables.
+"""Writes src/text/unicode_tables.inc: the Unicode data the BERT tokenizer needs, as compact C++ tables.
 
-Usage: tools/gen_unicode_tables.py [--ucd /usr/share/unicode] [--out src/unicode_tables.inc]
+Usage: tools/gen_unicode_tables.py [--ucd /usr/share/unicode] [--out src/text/unicode_tables.inc]
 
 Reads UnicodeData.txt, SpecialCasing.txt and CompositionExclusions.txt (Debian: unicode-data). Tables:
   kCategoryRuns   partition of all code points into tokenizer classes, (start << 3) | class
@@ -165,7 +165,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     here = os.path.dirname(os.path.abspath(__file__))
     parser.add_argument("--ucd", default="/usr/share/unicode")
-    default_out = os.path.normpath(os.path.join(here, "..", "src", "unicode_tables.inc"))
+    default_out = os.path.normpath(os.path.join(here, "..", "src", "text", "unicode_tables.inc"))
     parser.add_argument("--out", default=default_out)
     args = parser.parse_args()
 

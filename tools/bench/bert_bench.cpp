@@ -19,9 +19,9 @@
 
 #include "kernels/gemm.h"
 #include "kernels/simd.h"
-#include "linear.h"
+#include "nn/linear.h"
 #include "model.h"
-#include "thread_pool.h"
+#include "core/thread_pool.h"
 
 #if defined(__EMSCRIPTEN__)
 #include <emscripten/heap.h>

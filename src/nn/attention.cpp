@@ -1,4 +1,4 @@
-#include "attention.h"
+#include "nn/attention.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "kernels/gemm.h"
 #include "kernels/vector_ops.h"
-#include "linear.h"
+#include "nn/linear.h"
 
 namespace bert {
 

@@ -5,11 +5,11 @@
 #include <span>
 #include <vector>
 
-#include "attention.h"
-#include "config.h"
-#include "thread_pool.h"
-#include "tokenizer.h"
-#include "weights.h"
+#include "nn/attention.h"
+#include "nn/config.h"
+#include "core/thread_pool.h"
+#include "text/tokenizer.h"
+#include "nn/weights.h"
 
 namespace bert {
 

@@ -9,7 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "status.h"
+#include "core/status.h"
 
 namespace bert {
 

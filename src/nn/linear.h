@@ -5,9 +5,9 @@
 #include <cstddef>
 #include <vector>
 
-#include "config.h"
+#include "nn/config.h"
 #include "kernels/gemm.h"
-#include "thread_pool.h"
+#include "core/thread_pool.h"
 
 namespace bert {
 

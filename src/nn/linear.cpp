@@ -1,4 +1,4 @@
-#include "linear.h"
+#include "nn/linear.h"
 
 #include <algorithm>
 #include <vector>

@@ -5,9 +5,9 @@
 #include <span>
 #include <vector>
 
-#include "config.h"
-#include "thread_pool.h"
-#include "weights.h"
+#include "nn/config.h"
+#include "core/thread_pool.h"
+#include "nn/weights.h"
 
 namespace bert {
 

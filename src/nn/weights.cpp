@@ -1,4 +1,4 @@
-#include "weights.h"
+#include "nn/weights.h"
 
 #include <initializer_list>
 #include <string>

@@ -3,7 +3,7 @@
 
 #include <string_view>
 
-#include "status.h"
+#include "core/status.h"
 
 namespace bert {
 

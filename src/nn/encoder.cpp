@@ -1,4 +1,4 @@
-#include "encoder.h"
+#include "nn/encoder.h"
 
 #include <algorithm>
 #include <numeric>

@@ -1,4 +1,4 @@
-#include "config.h"
+#include "nn/config.h"
 
 #include <nlohmann/json.hpp>
 #include <string>

@@ -1,6 +1,6 @@
 // Hugging Face BertTokenizer (the Python "slow" tokenizer, which defines the reference behaviour), step by
 // step as in ../shared/docs/tokenizer.md.
-#include "tokenizer.h"
+#include "text/tokenizer.h"
 
 #include <algorithm>
 #include <array>
@@ -9,7 +9,7 @@
 #include <string>
 #include <utility>
 
-#include "unicode.h"
+#include "text/unicode.h"
 
 namespace bert {
 namespace {

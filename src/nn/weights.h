@@ -4,10 +4,10 @@
 #include <optional>
 #include <vector>
 
-#include "config.h"
-#include "linear.h"
-#include "safetensors.h"
-#include "status.h"
+#include "nn/config.h"
+#include "nn/linear.h"
+#include "io/safetensors.h"
+#include "core/status.h"
 
 namespace bert {
 

@@ -6,7 +6,7 @@
 #include <span>
 #include <vector>
 
-#include "thread_pool.h"
+#include "core/thread_pool.h"
 
 namespace bert {
 
