@@ -12,10 +12,15 @@ export type ModelSource =
   | URL
   | {
       config: FileSource;
-      /** vocab.txt; may be omitted when `tokenizer` (tokenizer.json) is given */
-      vocab?: FileSource;
+      /** tokenizer.json (vocab and normalizer settings); or give `vocab` */
       tokenizer?: FileSource;
+      /** vocab.txt; may be omitted when `tokenizer` is given */
+      vocab?: FileSource;
       tokenizerConfig?: FileSource;
+      /** sentence-transformers: modules.json, the Pooling module's config.json, sentence_bert_config.json */
+      modules?: FileSource;
+      poolingConfig?: FileSource;
+      sentenceBertConfig?: FileSource;
       /** model.safetensors (F32, F16 or BF16) */
       weights: FileSource;
     };
@@ -32,22 +37,55 @@ export interface LoadOptions {
 }
 
 export interface ModelConfig {
+  family: 'bert' | 'distilbert';
   vocabSize: number;
   hiddenSize: number;
   numLayers: number;
   numHeads: number;
   intermediateSize: number;
   maxPositions: number;
+  /** the longest input in tokens: maxPositions, or the tokenizer's model_max_length when smaller */
+  maxLength: number;
+  /** 0 for families without token types (DistilBERT) */
   typeVocabSize: number;
   hiddenAct: 'gelu' | 'gelu_tanh' | 'relu';
-  hasMlmHead: boolean;
-  hasPooler: boolean;
 }
+
+/** Pipeline task names, as Hugging Face's. */
+export type PipelineTask =
+  | 'fill-mask'
+  | 'feature-extraction'
+  | 'text-classification'
+  | 'sentiment-analysis'
+  | 'token-classification'
+  | 'ner'
+  | 'question-answering';
+
+export type Pooling = 'mean' | 'cls' | 'max' | 'mean_sqrt_len' | 'none';
 
 export interface ModelInfo {
   variant: 'simd' | 'simd-threads';
   threads: number;
+  /** from config.json, e.g. 'DistilBertForSequenceClassification' */
+  architecture: string;
   config: ModelConfig;
+  /** the heads the checkpoint has */
+  heads: {
+    fillMask: boolean;
+    classification: boolean;
+    tokenClassification: boolean;
+    questionAnswering: boolean;
+    nextSentence: boolean;
+    pooler: boolean;
+  };
+  /** the pipeline tasks it can run, e.g. ['feature-extraction', 'text-classification'] */
+  tasks: PipelineTask[];
+  /** the classifier's labels by index (id2label) */
+  labels: string[];
+  /** problem_type multi_label_classification: scores are sigmoids, not a softmax */
+  multiLabel: boolean;
+  /** embed()'s defaults: a sentence-transformers folder's pooling, normalization and max_seq_length */
+  embedding: { pooling: Pooling; normalize: boolean; maxLength: number };
 }
 
 export interface Prediction {
@@ -64,6 +102,13 @@ export interface Prediction {
 /** One list per [MASK] in the text, each sorted by score, best first. */
 export type MaskPredictions = Prediction[][];
 
+export interface FillMaskWithAttentions {
+  predictions: MaskPredictions;
+  tokens: string[];
+  /** dims [layers, heads, tokens, tokens] */
+  attentions: Tensor;
+}
+
 export interface Tensor {
   data: Float32Array;
   dims: number[];
@@ -74,10 +119,60 @@ export interface Encoding {
   tokenTypeIds: number[];
   attentionMask: number[];
   tokens: string[];
+  /** [start, end) of each token in its text (the pair's for tokens of the pair), string indices; [0, 0] for [CLS]/[SEP] */
+  offsets: [number, number][];
+  /** the word of each token within its text (words: split at whitespace, punctuation apart); null for [CLS]/[SEP] */
+  wordIds: (number | null)[];
+  /** 0 for the text, 1 for the pair, null for [CLS]/[SEP] */
+  sequenceIds: (0 | 1 | null)[];
 }
 
-/** A text, or its token ids when you tokenize yourself (token types default to 0). */
-export type TextInput = string | { inputIds: ArrayLike<number>; tokenTypeIds?: ArrayLike<number> };
+/** A text, a sentence pair, or token ids when you tokenize yourself (token types default to 0). */
+export type TextInput =
+  | string
+  | { text: string; pair?: string | null }
+  | { inputIds: ArrayLike<number>; tokenTypeIds?: ArrayLike<number> };
+
+export interface LabelScore {
+  label: string;
+  /** softmax over the labels (sigmoid per label for multi-label checkpoints) */
+  score: number;
+}
+
+export interface Entity {
+  /** the entity group ('PER') when aggregating; the token's label ('B-PER') with aggregation 'none' */
+  entity: string;
+  score: number;
+  /** the tokens joined as Hugging Face's WordPiece decoder does */
+  word: string;
+  /** [start, end) in the text, string indices: text.slice(start, end) */
+  start: number;
+  end: number;
+  /** the token's position in the model input (aggregation 'none' only) */
+  index?: number;
+}
+
+export interface Answer {
+  /** context.slice(start, end): whole words from the start token's to the end token's */
+  answer: string;
+  /** p(start) * p(end) */
+  score: number;
+  start: number;
+  end: number;
+}
+
+export interface AnswerOptions {
+  /** answers to return (default 1) */
+  topK?: number;
+  /** longest answer in tokens (default 15) */
+  maxAnswerLength?: number;
+  /** window length in tokens (default min(model max length, 384)) */
+  maxSeqLength?: number;
+  /** tokens of overlap between windows (default min(maxSeqLength / 2, 128)) */
+  docStride?: number;
+  /** allow the empty answer ('' at 0..0) when [CLS] scores best (default false) */
+  handleImpossibleAnswer?: boolean;
+}
 
 export interface CallOptions {
   /** Cut inputs longer than the model's positions (default); false makes them an E_TOO_LONG error. */
@@ -86,6 +181,7 @@ export interface CallOptions {
 
 export interface Tokenizer {
   /** @example tokenizer.encode('Hello world!').inputIds // [101, 7592, 2088, 999, 102] */
+  /** @example tokenizer.encode('Hello world!').offsets // [[0, 0], [0, 5], [6, 11], [11, 12], [0, 0]] */
   encode(text: string, pair?: string | null, options?: CallOptions): Encoding;
   /** @example tokenizer.decode([101, 7592, 1045, 1005, 1049, 102]) // "hello i'm" */
   decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
@@ -102,9 +198,16 @@ export interface EncodeResult {
   attentions: Tensor | null;
 }
 
-/** Every error of the API; `code` names the kind (E_NO_MASK, E_BAD_WEIGHTS, E_TOO_LONG, E_DISPOSED, E_FETCH, ...). */
+/** Every error code of the API, with what it means. */
+export declare const ERROR_CODES: Readonly<Record<ErrorCode, string>>;
+export type ErrorCode =
+  | 'E_INVALID_ARGUMENT' | 'E_BAD_TEXT' | 'E_BAD_SOURCE' | 'E_BAD_CONFIG' | 'E_BAD_VOCAB' | 'E_BAD_WEIGHTS'
+  | 'E_NO_MASK' | 'E_NO_HEAD' | 'E_TOO_LONG' | 'E_IO' | 'E_FETCH' | 'E_ABORTED' | 'E_WASM' | 'E_NO_THREADS'
+  | 'E_OUT_OF_MEMORY' | 'E_DISPOSED' | 'E_WORKER' | 'E_NOT_LOADED';
+
+/** Every error of the API; `code` names the kind (see ERROR_CODES). */
 export class BertError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   constructor(code: string, message: string, options?: { cause?: unknown });
 }
 
@@ -120,17 +223,85 @@ export class BertModel {
   readonly info: ModelInfo;
   readonly tokenizer: Tokenizer;
 
-  fillMask(text: TextInput, options?: { topK?: number } & CallOptions): Promise<MaskPredictions>;
-  fillMask(texts: TextInput[], options?: { topK?: number } & CallOptions): Promise<MaskPredictions[]>;
+  /** One list of predictions per [MASK], best first; an array of inputs gives an array of such results. */
+  fillMask(input: TextInput, options?: { topK?: number; outputAttentions?: false } & CallOptions): Promise<MaskPredictions>;
+  fillMask(inputs: TextInput[], options?: { topK?: number; outputAttentions?: false } & CallOptions): Promise<MaskPredictions[]>;
+  /** With the attention probabilities (dims [layers, heads, T, T]) of the same forward pass. */
+  fillMask(input: TextInput, options: { topK?: number; outputAttentions: true } & CallOptions): Promise<FillMaskWithAttentions>;
+  fillMask(inputs: TextInput[], options: { topK?: number; outputAttentions: true } & CallOptions): Promise<FillMaskWithAttentions[]>;
 
-  /** dims [batch, hidden] for 'mean' (default) and 'cls'; [batch, tokens, hidden] for 'none', zero-padded. */
-  embed(
-    texts: TextInput | TextInput[],
-    options?: { pooling?: 'mean' | 'cls' | 'none'; normalize?: boolean } & CallOptions,
-  ): Promise<Tensor>;
+  /**
+   * Sentence embeddings: dims [batch, hidden], or [batch, tokens, hidden] for 'none' (zero-padded).
+   * Defaults come from a sentence-transformers folder (modules.json), else mean pooling without normalization.
+   * @example const { data, dims } = await model.embed(['a cat', 'a dog'], { pooling: 'mean', normalize: true })
+   */
+  embed(inputs: TextInput | TextInput[], options?: { pooling?: Pooling; normalize?: boolean } & CallOptions): Promise<Tensor>;
 
   encode(text: string, options?: { pair?: string | null; outputAttentions?: boolean } & CallOptions): Promise<EncodeResult>;
+
+  /**
+   * Text classification: the topK labels, best first (topK null: all).
+   * @example await model.classify('I loved this movie!') // [{ label: 'POSITIVE', score: 0.9998 }]
+   */
+  classify(input: TextInput, options?: { topK?: number | null } & CallOptions): Promise<LabelScore[]>;
+  classify(inputs: TextInput[], options?: { topK?: number | null } & CallOptions): Promise<LabelScore[][]>;
+
+  /**
+   * Token classification (NER) with Hugging Face's aggregation strategies; labels in ignoreLabels
+   * (default ['O']) are left out.
+   * @example await model.classifyTokens('Angela Merkel visited Paris.') // [{ entity: 'PER', word: 'angela merkel', start: 0, end: 13, score: 0.99 }, ...]
+   */
+  classifyTokens(
+    text: string,
+    options?: { aggregation?: 'none' | 'simple' | 'first' | 'average' | 'max'; ignoreLabels?: string[] },
+  ): Promise<Entity[]>;
+  classifyTokens(
+    texts: string[],
+    options?: { aggregation?: 'none' | 'simple' | 'first' | 'average' | 'max'; ignoreLabels?: string[] },
+  ): Promise<Entity[][]>;
+
+  /**
+   * Extractive question answering, long contexts in overlapping windows.
+   * @example await model.answer('Where is the tower?', 'The tower is in Paris.') // [{ answer: 'Paris', score: 0.97, start: 16, end: 21 }]
+   */
+  answer(question: string, context: string, options?: AnswerOptions): Promise<Answer[]>;
+  answer(inputs: { question: string; context: string }[], options?: AnswerOptions): Promise<Answer[][]>;
+
+  /** Next-sentence prediction with the pretraining head: does `b` follow `a`? score = P(IsNext). */
+  nextSentence(a: string, b: string, options?: CallOptions): Promise<{ isNext: boolean; score: number }>;
+  nextSentence(pairs: { text: string; pair: string }[], options?: CallOptions): Promise<{ isNext: boolean; score: number }[]>;
+
+  /** The task head's raw logits: dims [labels], [tokens, labels], or [tokens, 2] (QA: start, end). */
+  logits(input: TextInput, options?: CallOptions): Promise<Tensor>;
+  logits(inputs: TextInput[], options?: CallOptions): Promise<Tensor[]>;
 
   /** Frees memory and threads; later calls reject with E_DISPOSED. */
   dispose(): void;
 }
+
+/** The task methods, the same on BertModel and BertWorkerModel (bert-wasm/worker). */
+export type TaskMethod = 'fillMask' | 'embed' | 'encode' | 'classify' | 'classifyTokens' | 'answer' | 'nextSentence' | 'logits';
+
+/** Pipeline task name -> method name. */
+export declare const PIPELINES: Readonly<Record<PipelineTask, TaskMethod>>;
+
+export interface Pipeline<M extends TaskMethod> {
+  (...args: Parameters<BertModel[M]>): ReturnType<BertModel[M]>;
+  readonly task: PipelineTask;
+  readonly model: BertModel;
+  dispose(): void;
+}
+
+type PipelineMethod<T extends PipelineTask> = T extends 'fill-mask' ? 'fillMask'
+  : T extends 'feature-extraction' ? 'embed'
+  : T extends 'text-classification' | 'sentiment-analysis' ? 'classify'
+  : T extends 'token-classification' | 'ner' ? 'classifyTokens'
+  : 'answer';
+
+/**
+ * Loads a model for one task and returns a function that runs it (transformers.js style).
+ * @example
+ * const classifier = await pipeline('sentiment-analysis', 'https://huggingface.co/distilbert-base-uncased-finetuned-sst-2-english/resolve/main/');
+ * await classifier('I loved it!') // [{ label: 'POSITIVE', score: 0.9998 }]
+ */
+export function pipeline<T extends PipelineTask>(task: T, source: ModelSource, options?: LoadOptions): Promise<Pipeline<PipelineMethod<T>>>;

@@ -1,47 +1,12 @@
 // bert-wasm: BERT in WebAssembly for browsers, Node and Electron. This file is the whole public API.
-import { BertError, unwrap } from './errors.js';
+import { BertError, ERROR_CODES, unwrap } from './errors.js';
 import { canUseThreads, defaultThreads, startEngine } from './runtime.js';
-import { openFile, readText, resolveSource, streamToEngine } from './sources.js';
+import { openModel, resolveSource, streamToEngine } from './sources.js';
+import { PIPELINES, TASKS, checkText, isIds, positiveInteger, supportedTasks } from './tasks.js';
 
-export { BertError };
+export { BertError, ERROR_CODES, PIPELINES };
 
-// A lone UTF-16 surrogate cannot become UTF-8: Emscripten would silently mangle the text around it.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function checkText(text, what = 'text') {
-  if (typeof text !== 'string') throw new BertError('E_INVALID_ARGUMENT', `${what} must be a string, got ${typeof text}`);
-  const bad = text.search(LONE_SURROGATE);
-  if (bad >= 0) throw new BertError('E_BAD_TEXT', `${what} has a lone UTF-16 surrogate at index ${bad}: not valid Unicode`);
-}
-
-const isIds = (x) => (Array.isArray(x) || ArrayBuffer.isView(x)) && Array.prototype.every.call(x, Number.isInteger);
-
-// An input is a string, or pre-tokenized {inputIds, tokenTypeIds?}. Returns the list the engine takes.
-function checkInputs(inputs) {
-  const list = Array.isArray(inputs) ? inputs : [inputs];
-  if (list.length === 0) throw new BertError('E_INVALID_ARGUMENT', 'texts must not be empty');
-  return list.map((input, i) => {
-    const what = Array.isArray(inputs) ? `texts[${i}]` : 'text';
-    if (typeof input === 'string') {
-      checkText(input, what);
-      return input;
-    }
-    if (input && typeof input === 'object' && isIds(input.inputIds) && (input.tokenTypeIds === undefined || isIds(input.tokenTypeIds))) {
-      return { inputIds: Array.from(input.inputIds), tokenTypeIds: input.tokenTypeIds && Array.from(input.tokenTypeIds) };
-    }
-    throw new BertError('E_INVALID_ARGUMENT', `${what} must be a string or {inputIds, tokenTypeIds?} of integer ids`);
-  });
-}
-
-function positiveInteger(value, name, fallback) {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) {
-    throw new BertError('E_INVALID_ARGUMENT', `${name} must be a positive integer, got ${value}`);
-  }
-  return value;
-}
-
-/** Text <-> token ids, exactly as Hugging Face's BertTokenizer. */
+/** Text <-> token ids, exactly as Hugging Face's (Rust) BERT tokenizer, with each token's span in the text. */
 class Tokenizer {
   #model;
   constructor(model) {
@@ -49,7 +14,9 @@ class Tokenizer {
   }
 
   /**
-   * @example tokenizer.encode('Hello world!') // { inputIds: [101, 7592, 2088, 999, 102], ... }
+   * offsets[i] = [start, end) of token i in its text (the pair's for its tokens) as string indices, so
+   * text.slice(start, end) is what the token came from; [0, 0] for [CLS] and [SEP].
+   * @example tokenizer.encode('Hello world!') // { inputIds: [101, 7592, 2088, 999, 102], offsets: [[0, 0], [0, 5], ...], ... }
    */
   encode(text, pair = null, { truncation = true } = {}) {
     checkText(text);
@@ -60,6 +27,9 @@ class Tokenizer {
       tokenTypeIds: Array.from(r.tokenTypeIds),
       attentionMask: new Array(r.inputIds.length).fill(1),
       tokens: r.tokens,
+      offsets: r.offsets,
+      wordIds: r.wordIds.map((w, i) => (r.sequenceIds[i] < 0 ? null : w)),
+      sequenceIds: r.sequenceIds.map((s) => (s < 0 ? null : s)),
     };
   }
 
@@ -89,13 +59,15 @@ export class BertModel {
   }
 
   /**
-   * Loads a Hugging Face BERT checkpoint.
-   * @param source a folder URL or local path, or {config, vocab | tokenizer, tokenizerConfig?, weights}
+   * Loads a Hugging Face BERT or DistilBERT checkpoint (any head: masked LM, classification, NER, QA,
+   * sentence-transformers).
+   * @param source a folder URL or local path, or {config, tokenizer | vocab, tokenizerConfig?, modules?,
+   *   poolingConfig?, sentenceBertConfig?, weights}
    * @param options {threads, onProgress({loaded, total}), signal, variant: 'simd' | 'simd-threads'}
    * @example const model = await BertModel.load('https://huggingface.co/google-bert/bert-base-uncased/resolve/main/');
    */
   static async load(source, { threads, onProgress, signal, variant } = {}) {
-    const files = resolveSource(source);
+    const sources = resolveSource(source);
     const wanted = positiveInteger(threads, 'threads', undefined) ?? (canUseThreads() ? await defaultThreads() : 1);
     if (variant !== undefined && variant !== 'simd' && variant !== 'simd-threads') {
       throw new BertError('E_INVALID_ARGUMENT', `variant must be 'simd' or 'simd-threads', got ${variant}`);
@@ -108,45 +80,29 @@ export class BertModel {
 
     // Start the engine while the files' headers arrive; whatever fails, no engine is left running.
     const enginePromise = startEngine(chosen, threadCount);
+    enginePromise.catch(() => {});  // awaited below; an early failure must not be an unhandled rejection
     let model;
-    let opened = [];
+    let weights;
     try {
-      const open = (spec, optional) => (spec ? openFile(spec, { optional, signal }) : null);
-      const [config, vocab, tokenizerConfig, weights] = await Promise.all([
-        open(files.config, false),
-        open(files.vocab, files.folder),
-        open(files.tokenizerConfig, true),
-        open(files.weights, false),
-      ]);
-      const tokenizer = vocab ? null : await open(files.tokenizer, false);
-      opened = [config, vocab, tokenizer, tokenizerConfig, weights].filter(Boolean);
-      const total = opened.every((f) => f.size !== undefined) ? opened.reduce((sum, f) => sum + f.size, 0) : undefined;
-      let loaded = 0;
-      const onBytes = (n) => {
-        loaded += n;
-        onProgress?.({ loaded, total });
-      };
-      onProgress?.({ loaded, total });
-
-      const [configText, vocabText, tokenizerText, tokenizerConfigText] = await Promise.all(
-        [config, vocab, tokenizer, tokenizerConfig].map((f) => (f ? readText(f, onBytes) : '')),
-      );
+      const files = await openModel(sources, { signal, onProgress });
+      weights = files.weights;
       const engine = await enginePromise;
       model = new engine.WasmModel();
-      unwrap(model.begin(configText, vocabText, tokenizerText, tokenizerConfigText, threadCount, weights.size ?? -1));
-      await streamToEngine(weights, engine, (ptr, length) => unwrap(model.write(ptr, length)), onBytes);
+      unwrap(model.begin(files.texts, threadCount, weights.size ?? -1));
+      await streamToEngine(weights, engine, (ptr, length) => unwrap(model.write(ptr, length)), files.onBytes);
       if (signal?.aborted) throw new BertError('E_ABORTED', 'model load aborted');
       unwrap(model.finish());
-      return new BertModel(engine, model, { variant: chosen, threads: model.threads(), config: model.config() });
+      const about = model.info();
+      return new BertModel(engine, model, { variant: chosen, threads: model.threads(), ...about, tasks: supportedTasks(about) });
     } catch (error) {
-      opened.forEach((file) => file.close());
+      weights?.close();
       model?.delete();
       enginePromise.then((e) => e.terminateWorkers(), () => {});
       throw error;
     }
   }
 
-  /** {variant: 'simd' | 'simd-threads', threads, config} */
+  /** {variant, threads, architecture, config, heads, labels, tasks, embedding}: see index.d.ts */
   get info() {
     return this.#info;
   }
@@ -164,56 +120,13 @@ export class BertModel {
     return run;
   }
 
-  /**
-   * Top-k predictions for every [MASK]: one array per mask, best first. An array of texts gives an
-   * array of such results. A text may also be pre-tokenized, {inputIds, tokenTypeIds?}: used as given
-   * (no truncation; longer than the model's positions is E_TOO_LONG).
-   * @example await model.fillMask('The capital of France is [MASK].', { topK: 2 })
-   * // [[{ token: 3000, tokenStr: 'paris', score: 0.41, sequence: 'the capital of france is paris.' }, ...]]
-   */
-  fillMask(texts, { topK = 5, truncation = true } = {}) {
-    return this.#enqueue((m) => {
-      const list = checkInputs(texts);
-      const k = positiveInteger(topK, 'topK');
-      const { results } = unwrap(m.fillMask(list, k, truncation));
-      return Array.isArray(texts) ? results : results[0];
-    });
-  }
-
-  /**
-   * Embeddings as {data: Float32Array, dims}: dims [batch, hidden] for 'mean' and 'cls' pooling,
-   * [batch, tokens, hidden] for 'none' (shorter texts zero-padded).
-   */
-  embed(texts, { pooling = 'mean', normalize = false, truncation = true } = {}) {
-    return this.#enqueue((m) => {
-      const list = checkInputs(texts);
-      if (!['mean', 'cls', 'none'].includes(pooling)) {
-        throw new BertError('E_INVALID_ARGUMENT', `pooling must be 'mean', 'cls' or 'none', got ${pooling}`);
-      }
-      const { data, dims } = unwrap(m.embed(list, pooling, !!normalize, truncation));
-      return { data, dims };
-    });
-  }
-
-  /**
-   * One text through the encoder: tokens, hidden states, pooled output and, on request,
-   * attention probabilities (Hugging Face's output_attentions) with dims [layers, heads, T, T].
-   */
-  encode(text, { pair = null, outputAttentions = false, truncation = true } = {}) {
-    return this.#enqueue((m) => {
-      checkText(text);
-      if (pair !== null) checkText(pair, 'pair');
-      const r = unwrap(m.encode(text, pair, truncation, !!outputAttentions));
-      const { hiddenSize, numLayers, numHeads } = this.#info.config;
-      const t = r.tokens.length;
-      return {
-        tokens: r.tokens,
-        inputIds: Array.from(r.inputIds),
-        lastHiddenState: { data: r.lastHiddenState, dims: [t, hiddenSize] },
-        pooled: r.pooled ? { data: r.pooled, dims: [hiddenSize] } : null,
-        attentions: r.attentions ? { data: r.attentions, dims: [numLayers, numHeads, t, t] } : null,
+  // The task methods (fillMask, embed, classify, ...), one per entry of the task table.
+  static {
+    for (const [name, task] of Object.entries(TASKS)) {
+      this.prototype[name] = function (...args) {
+        return this.#enqueue((engine) => task.run(engine, this.#info, args));
       };
-    });
+    }
   }
 
   /** Frees the model's memory and threads; later calls fail with E_DISPOSED. */
@@ -223,4 +136,24 @@ export class BertModel {
     this.#model.delete();
     this.#engine.terminateWorkers();
   }
+}
+
+/**
+ * Hugging Face-style pipelines: `pipeline(task, source, options)` loads the model and returns a function
+ * running the task, with `dispose()` and `model`. Tasks: fill-mask, feature-extraction,
+ * text-classification (sentiment-analysis), token-classification (ner), question-answering.
+ * @example const classifier = await pipeline('sentiment-analysis', url); await classifier('I loved it!')
+ */
+export async function pipeline(task, source, options) {
+  const method = PIPELINES[task];
+  if (!method) {
+    throw new BertError('E_INVALID_ARGUMENT', `unknown task ${task} (expected ${Object.keys(PIPELINES).join(', ')})`);
+  }
+  const model = await BertModel.load(source, options);
+  if (!TASKS[method].available(model.info)) {
+    model.dispose();
+    throw new BertError('E_NO_HEAD', `${model.info.architecture} cannot run ${task}: it supports ${model.info.tasks.join(', ')}`);
+  }
+  const run = (...args) => model[method](...args);
+  return Object.assign(run, { task, model, dispose: () => model.dispose() });
 }

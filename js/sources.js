@@ -17,8 +17,9 @@ function checkSignal(signal) {
 }
 
 /**
- * The file specs of a source: {config, vocab, tokenizer, tokenizerConfig, weights}; in a folder,
- * vocab.txt may be replaced by tokenizer.json and tokenizer_config.json is optional.
+ * The file specs of a source: {config, tokenizer, vocab, tokenizerConfig, modules, sentenceBertConfig,
+ * weights, poolingConfig(path), folder}. In a folder every file but config.json and model.safetensors
+ * may be missing; given one by one, the files given must exist.
  */
 export function resolveSource(source) {
   if (typeof source === 'string' || source instanceof URL) {
@@ -30,27 +31,81 @@ export function resolveSource(source) {
     };
     return {
       config: join('config.json'),
-      vocab: join('vocab.txt'),
       tokenizer: join('tokenizer.json'),
+      vocab: join('vocab.txt'),
       tokenizerConfig: join('tokenizer_config.json'),
+      modules: join('modules.json'),
+      sentenceBertConfig: join('sentence_bert_config.json'),
+      poolingConfig: (path) => join(`${path}/config.json`),
       weights: join('model.safetensors'),
       folder: true,
     };
   }
   if (source && typeof source === 'object' && source.config && source.weights && (source.vocab || source.tokenizer)) {
-    return {
-      config: source.config,
-      vocab: source.vocab ?? null,
-      tokenizer: source.tokenizer ?? null,
-      tokenizerConfig: source.tokenizerConfig ?? null,
-      weights: source.weights,
-      folder: false,
-    };
+    const { config, tokenizer = null, vocab = null, tokenizerConfig = null, modules = null, weights } = source;
+    const { sentenceBertConfig = null, poolingConfig = null } = source;
+    return { config, tokenizer, vocab, tokenizerConfig, modules, sentenceBertConfig, poolingConfig: () => poolingConfig, weights, folder: false };
   }
   throw new BertError(
     'E_BAD_SOURCE',
     'source must be a folder URL or path, or {config, vocab (or tokenizer), weights} given as URLs, paths, bytes or Blobs',
   );
+}
+
+// The Pooling module's folder that a sentence-transformers modules.json names ("1_Pooling"), or null.
+function poolingFolder(modulesText) {
+  try {
+    const modules = JSON.parse(modulesText);
+    const pooling = Array.isArray(modules) && modules.find((m) => typeof m?.type === 'string' && m.type.endsWith('Pooling'));
+    return typeof pooling?.path === 'string' ? pooling.path : null;
+  } catch {
+    return null;  // the engine reports a malformed modules.json
+  }
+}
+
+/**
+ * Opens a model's files and reads the small ones. Returns {texts (file name -> text, '' when absent),
+ * weights (open, to stream), onBytes (reports streamed bytes)}. The tokenizer needs tokenizer.json
+ * (preferred in a folder) or vocab.txt. Whatever fails, every opened file is closed.
+ */
+export async function openModel(files, { signal, onProgress }) {
+  const opened = [];
+  const open = async (spec, optional) => {
+    const file = spec ? await openFile(spec, { optional, signal }) : null;
+    if (file) opened.push(file);
+    return file;
+  };
+  try {
+    const optional = files.folder;
+    const [config, tokenizer, tokenizerConfig, modules, sentenceBertConfig, weights] = await Promise.all([
+      open(files.config, false),
+      open(files.tokenizer, optional),
+      open(files.tokenizerConfig, optional),
+      open(files.modules, optional),
+      open(files.sentenceBertConfig, optional),
+      open(files.weights, false),
+    ]);
+    const vocab = tokenizer && files.folder ? null : await open(files.vocab, optional);
+    if (!tokenizer && !vocab) throw new BertError('E_BAD_VOCAB', 'the model has neither tokenizer.json nor vocab.txt');
+    let loaded = 0;
+    const modulesText = modules ? await readText(modules, (n) => (loaded += n)) : '';
+    const pooling = modulesText && poolingFolder(modulesText);
+    const poolingConfig = pooling ? await open(files.poolingConfig(pooling), optional) : null;
+
+    const total = opened.every((f) => f.size !== undefined) ? opened.reduce((sum, f) => sum + f.size, 0) : undefined;
+    const onBytes = (n) => {
+      loaded += n;
+      onProgress?.({ loaded, total });
+    };
+    onProgress?.({ loaded, total });
+    const small = { config, vocab, tokenizer, tokenizerConfig, sentenceBertConfig, poolingConfig };
+    const texts = { modules: modulesText };
+    await Promise.all(Object.entries(small).map(async ([name, file]) => (texts[name] = file ? await readText(file, onBytes) : '')));
+    return { texts, weights, onBytes };
+  } catch (error) {
+    opened.forEach((file) => file.close());
+    throw error;
+  }
 }
 
 function describe(spec) {

@@ -43,11 +43,11 @@ const json& CaseById(const GoldenModel& g, const std::string& id) {
   throw std::runtime_error("no golden case " + id);
 }
 
-Encoding EncodeCase(const Model& model, const json& c) {
-  Encoding enc;
+TokenizedText EncodeCase(const Model& model, const json& c) {
+  TokenizedText enc;
   std::optional<std::string> pair;
   if (c.contains("pair")) pair = c["pair"].get<std::string>();
-  const Status st = model.tokenizer().Encode(c["text"].get<std::string>(),
+  const Status st = model.tokenizer().Tokenize(c["text"].get<std::string>(),
                                              pair ? std::optional<std::string_view>(*pair) : std::nullopt,
                                              static_cast<size_t>(model.config().max_positions), true, &enc);
   EXPECT_TRUE(st.ok()) << st.message();
@@ -76,7 +76,7 @@ void CheckEncoding(const GoldenModel& g, const json& c, const EncoderOutput& out
   const double hidden_diff = MaxAbsDiff(out.last_hidden_state, c["last_hidden_state"]);
   EXPECT_LE(hidden_diff, tol["last_hidden_state_abs"].get<double>()) << c["id"];
   double pooled_diff = 0;
-  if (g.model->has_pooler()) {
+  if (g.model->capabilities().pooler) {
     pooled_diff = MaxAbsDiff(out.pooled, c["pooled"]);
     EXPECT_LE(pooled_diff, tol["pooled_abs"].get<double>()) << c["id"];
   }
@@ -114,7 +114,7 @@ TEST_P(GoldenTest, TokenIdsMatch) {
   GoldenModel& g = Load(GetParam());
   ASSERT_TRUE(g.model);
   for (const json& c : g.golden["cases"]) {
-    const Encoding enc = EncodeCase(*g.model, c);
+    const TokenizedText enc = EncodeCase(*g.model, c);
     EXPECT_EQ(enc.input_ids, c["input_ids"].get<std::vector<int32_t>>()) << c["id"];
     EXPECT_EQ(enc.token_type_ids, c["token_type_ids"].get<std::vector<int32_t>>()) << c["id"];
     EXPECT_EQ(enc.tokens, c["tokens"].get<std::vector<std::string>>()) << c["id"];
@@ -125,11 +125,11 @@ TEST_P(GoldenTest, EachCaseAlone) {
   GoldenModel& g = Load(GetParam());
   ASSERT_TRUE(g.model);
   for (const json& c : g.golden["cases"]) {
-    const Encoding enc = EncodeCase(*g.model, c);
+    const TokenizedText enc = EncodeCase(*g.model, c);
     std::vector<EncoderOutput> out;
-    ASSERT_TRUE(g.model->Encode({&enc, 1}, false, &out).ok());
+    ASSERT_TRUE(g.model->RunEncoder({&enc, 1}, false, &out).ok());
     CheckEncoding(g, c, out[0]);
-    if (!c["masks"].empty() && g.model->has_mlm_head()) {
+    if (!c["masks"].empty() && g.model->capabilities().fill_mask) {
       std::vector<FillMaskResult> results;
       const Status st = g.model->FillMask({&enc, 1}, 10, &results);
       ASSERT_TRUE(st.ok()) << st.message();
@@ -138,7 +138,7 @@ TEST_P(GoldenTest, EachCaseAlone) {
       for (const json& mask : c["masks"]) {
         const int position = mask["position"].get<int>();
         std::vector<float> logits;
-        ASSERT_TRUE(g.model->Logits(enc, {&position, 1}, &logits).ok());
+        ASSERT_TRUE(g.model->MaskedLmLogits(enc, {&position, 1}, &logits).ok());
         EXPECT_LE(MaxAbsDiff(std::span(logits).first(16), mask["logits_first16"]), 1e-3) << c["id"];
         const float max = *std::max_element(logits.begin(), logits.end());
         double sum = 0;
@@ -153,7 +153,7 @@ TEST_P(GoldenTest, EachCaseAlone) {
 TEST_P(GoldenTest, AllCasesBatchedOnThreads) {
   GoldenModel& g = Load(GetParam());
   ASSERT_TRUE(g.model);
-  std::vector<Encoding> batch, masked;
+  std::vector<TokenizedText> batch, masked;
   std::vector<json> masked_cases;
   for (const json& c : g.golden["cases"]) {
     batch.push_back(EncodeCase(*g.model, c));
@@ -164,9 +164,9 @@ TEST_P(GoldenTest, AllCasesBatchedOnThreads) {
   }
   g.model->SetThreads(3);
   std::vector<EncoderOutput> out;
-  ASSERT_TRUE(g.model->Encode(batch, false, &out).ok());
+  ASSERT_TRUE(g.model->RunEncoder(batch, false, &out).ok());
   for (size_t i = 0; i < batch.size(); ++i) CheckEncoding(g, g.golden["cases"][i], out[i]);
-  if (g.model->has_mlm_head()) {
+  if (g.model->capabilities().fill_mask) {
     std::vector<FillMaskResult> results;
     ASSERT_TRUE(g.model->FillMask(masked, 10, &results).ok());
     for (size_t i = 0; i < masked.size(); ++i) CheckMasks(g, masked_cases[i], results[i]);
@@ -186,13 +186,13 @@ TEST(Determinism, BatchAndThreadsGiveIdenticalBits) {
   GoldenModel& g = Load("small-random");
   ASSERT_TRUE(g.model);
   const json& cases = g.golden["cases"];
-  std::vector<Encoding> batch;
+  std::vector<TokenizedText> batch;
   for (const json& c : cases) batch.push_back(EncodeCase(*g.model, c));
   std::vector<EncoderOutput> alone, batched;
   g.model->SetThreads(1);
-  ASSERT_TRUE(g.model->Encode({&batch[2], 1}, false, &alone).ok());
+  ASSERT_TRUE(g.model->RunEncoder({&batch[2], 1}, false, &alone).ok());
   g.model->SetThreads(2);
-  ASSERT_TRUE(g.model->Encode(batch, false, &batched).ok());
+  ASSERT_TRUE(g.model->RunEncoder(batch, false, &batched).ok());
   g.model->SetThreads(1);
   EXPECT_EQ(alone[0].last_hidden_state, batched[2].last_hidden_state);
   EXPECT_EQ(alone[0].pooled, batched[2].pooled);
@@ -202,7 +202,7 @@ TEST(FillMask, MultipleMasksAndSequences) {
   GoldenModel& g = Load("tiny-random");
   ASSERT_TRUE(g.model);
   const json& two = CaseById(g, "two_masks");
-  const Encoding enc = EncodeCase(*g.model, two);
+  const TokenizedText enc = EncodeCase(*g.model, two);
   std::vector<FillMaskResult> results;
   ASSERT_TRUE(g.model->FillMask({&enc, 1}, 3, &results).ok());
   ASSERT_EQ(results[0].masks.size(), 2u);
@@ -220,8 +220,8 @@ TEST(FillMask, MultipleMasksAndSequences) {
 TEST(FillMask, SingleMaskSequenceIsDecodedText) {
   GoldenModel& g = Load("tiny-random");
   ASSERT_TRUE(g.model);
-  Encoding enc;
-  ASSERT_TRUE(g.model->tokenizer().Encode("Hello I'm a [MASK] model.", std::nullopt, 512, true, &enc).ok());
+  TokenizedText enc;
+  ASSERT_TRUE(g.model->tokenizer().Tokenize("Hello I'm a [MASK] model.", std::nullopt, 512, true, &enc).ok());
   std::vector<FillMaskResult> results;
   ASSERT_TRUE(g.model->FillMask({&enc, 1}, 1, &results).ok());
   const Prediction& p = results[0].masks[0][0];
@@ -233,25 +233,51 @@ TEST(FillMask, SingleMaskSequenceIsDecodedText) {
 TEST(FillMask, BareModelHasNoMlmHead) {
   GoldenModel& g = Load("bare-random");
   ASSERT_TRUE(g.model);
-  EXPECT_FALSE(g.model->has_mlm_head());
-  Encoding enc;
-  ASSERT_TRUE(g.model->tokenizer().Encode("a [MASK] b", std::nullopt, 512, true, &enc).ok());
+  EXPECT_FALSE(g.model->capabilities().fill_mask);
+  TokenizedText enc;
+  ASSERT_TRUE(g.model->tokenizer().Tokenize("a [MASK] b", std::nullopt, 512, true, &enc).ok());
   std::vector<FillMaskResult> results;
   const Status st = g.model->FillMask({&enc, 1}, 5, &results);
-  EXPECT_EQ(st.code(), StatusCode::kNoMlmHead);
+  EXPECT_EQ(st.code(), StatusCode::kNoHead);
   EXPECT_NE(st.message().find("masked-LM head"), std::string::npos);
   std::vector<EncoderOutput> out;
-  EXPECT_TRUE(g.model->Encode({&enc, 1}, false, &out).ok());  // still usable
+  EXPECT_TRUE(g.model->RunEncoder({&enc, 1}, false, &out).ok());  // still usable
+}
+
+// One forward for the demo: fill-mask with attentions gives the predictions of the partial last layer bit
+// for bit, and the attentions of a plain encoder run.
+TEST(FillMask, WithAttentionsEqualsBothSeparateRuns) {
+  GoldenModel& g = Load("small-random");
+  ASSERT_TRUE(g.model);
+  std::vector<TokenizedText> batch(2);
+  ASSERT_TRUE(g.model->tokenizer().Tokenize("the [MASK] sat on the [MASK].", std::nullopt, 512, true, &batch[0]).ok());
+  ASSERT_TRUE(g.model->tokenizer().Tokenize("a longer second [MASK] text here", std::nullopt, 512, true, &batch[1]).ok());
+  std::vector<FillMaskResult> plain, with;
+  ASSERT_TRUE(g.model->FillMask(batch, 5, &plain).ok());
+  ASSERT_TRUE(g.model->FillMask(batch, 5, &with, /*output_attentions=*/true).ok());
+  std::vector<EncoderOutput> encoded;
+  ASSERT_TRUE(g.model->RunEncoder(batch, true, &encoded).ok());
+  for (size_t s = 0; s < batch.size(); ++s) {
+    EXPECT_TRUE(plain[s].attentions.empty());
+    EXPECT_EQ(with[s].attentions, encoded[s].attentions);
+    ASSERT_EQ(with[s].masks.size(), plain[s].masks.size());
+    for (size_t m = 0; m < plain[s].masks.size(); ++m) {
+      for (size_t k = 0; k < 5; ++k) {
+        EXPECT_EQ(with[s].masks[m][k].token_id, plain[s].masks[m][k].token_id);
+        EXPECT_EQ(with[s].masks[m][k].score, plain[s].masks[m][k].score);
+      }
+    }
+  }
 }
 
 TEST(Encode, AttentionsAreProbabilities) {
   GoldenModel& g = Load("tiny-random");
   ASSERT_TRUE(g.model);
-  Encoding enc;
-  ASSERT_TRUE(g.model->tokenizer().Encode("attention please [MASK]", std::nullopt, 512, true, &enc).ok());
+  TokenizedText enc;
+  ASSERT_TRUE(g.model->tokenizer().Tokenize("attention please [MASK]", std::nullopt, 512, true, &enc).ok());
   std::vector<EncoderOutput> with, without;
-  ASSERT_TRUE(g.model->Encode({&enc, 1}, true, &with).ok());
-  ASSERT_TRUE(g.model->Encode({&enc, 1}, false, &without).ok());
+  ASSERT_TRUE(g.model->RunEncoder({&enc, 1}, true, &with).ok());
+  ASSERT_TRUE(g.model->RunEncoder({&enc, 1}, false, &without).ok());
   const size_t t = enc.input_ids.size();
   const Config& c = g.model->config();
   ASSERT_EQ(with[0].attentions.size(), static_cast<size_t>(c.num_layers * c.num_heads) * t * t);
@@ -267,19 +293,19 @@ TEST(Encode, AttentionsAreProbabilities) {
 TEST(Embed, PoolingsAndNormalization) {
   GoldenModel& g = Load("tiny-random");
   ASSERT_TRUE(g.model);
-  std::vector<Encoding> batch(2);
-  ASSERT_TRUE(g.model->tokenizer().Encode("short one", std::nullopt, 512, true, &batch[0]).ok());
-  ASSERT_TRUE(g.model->tokenizer().Encode("a somewhat longer second text", std::nullopt, 512, true, &batch[1]).ok());
+  std::vector<TokenizedText> batch(2);
+  ASSERT_TRUE(g.model->tokenizer().Tokenize("short one", std::nullopt, 512, true, &batch[0]).ok());
+  ASSERT_TRUE(g.model->tokenizer().Tokenize("a somewhat longer second text", std::nullopt, 512, true, &batch[1]).ok());
   std::vector<EncoderOutput> enc;
-  ASSERT_TRUE(g.model->Encode(batch, false, &enc).ok());
+  ASSERT_TRUE(g.model->RunEncoder(batch, false, &enc).ok());
   const size_t h = static_cast<size_t>(g.model->config().hidden_size);
   const size_t t1 = batch[1].input_ids.size();
 
   Embeddings mean, cls, none, unit;
-  ASSERT_TRUE(g.model->Embed(batch, Pooling::kMean, false, &mean).ok());
-  ASSERT_TRUE(g.model->Embed(batch, Pooling::kCls, false, &cls).ok());
-  ASSERT_TRUE(g.model->Embed(batch, Pooling::kNone, false, &none).ok());
-  ASSERT_TRUE(g.model->Embed(batch, Pooling::kMean, true, &unit).ok());
+  ASSERT_TRUE(g.model->Embed(batch, {Pooling::kMean, false}, &mean).ok());
+  ASSERT_TRUE(g.model->Embed(batch, {Pooling::kCls, false}, &cls).ok());
+  ASSERT_TRUE(g.model->Embed(batch, {Pooling::kNone, false}, &none).ok());
+  ASSERT_TRUE(g.model->Embed(batch, {Pooling::kMean, true}, &unit).ok());
   EXPECT_EQ(mean.dims, (std::vector<size_t>{2, h}));
   EXPECT_EQ(none.dims, (std::vector<size_t>{2, t1, h}));
   for (size_t i = 0; i < h; ++i) {
@@ -309,14 +335,14 @@ TEST(Logits, SomePositionsEqualTheFullPass) {
   GoldenModel& g = Load("tiny-random");
   ASSERT_TRUE(g.model);
   const json& long_case = CaseById(g, "long");
-  const Encoding enc = EncodeCase(*g.model, long_case);
+  const TokenizedText enc = EncodeCase(*g.model, long_case);
   const int t = static_cast<int>(enc.input_ids.size());
   std::vector<int> every(static_cast<size_t>(t));
   std::iota(every.begin(), every.end(), 0);
   std::vector<float> all, some;
-  ASSERT_TRUE(g.model->Logits(enc, every, &all).ok());
+  ASSERT_TRUE(g.model->MaskedLmLogits(enc, every, &all).ok());
   const std::vector<int> positions = {t - 1, 0, t / 2};
-  ASSERT_TRUE(g.model->Logits(enc, positions, &some).ok());
+  ASSERT_TRUE(g.model->MaskedLmLogits(enc, positions, &some).ok());
   const size_t v = some.size() / positions.size();
   ASSERT_EQ(all.size(), v * t);
   for (size_t i = 0; i < positions.size(); ++i) {
@@ -330,8 +356,8 @@ TEST(Batching, LargeBatchesAreSplitTransparently) {
   GoldenModel& g = Load("tiny-random");
   ASSERT_TRUE(g.model);
   const json& long_case = CaseById(g, "long");
-  const Encoding enc = EncodeCase(*g.model, long_case);  // 214 tokens, one [MASK]
-  std::vector<Encoding> batch(45, enc);                   // 9630 tokens: more than one forward
+  const TokenizedText enc = EncodeCase(*g.model, long_case);  // 214 tokens, one [MASK]
+  std::vector<TokenizedText> batch(45, enc);                   // 9630 tokens: more than one forward
   batch[44].input_ids[1] = 2000;                          // the last one differs
   std::vector<FillMaskResult> all, last;
   ASSERT_TRUE(g.model->FillMask(batch, 10, &all).ok());

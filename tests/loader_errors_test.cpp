@@ -7,6 +7,7 @@
 
 #include "model.h"
 #include "io/safetensors.h"
+#include "io/tensors.h"
 #include "test_util.h"
 
 namespace bert {
@@ -19,7 +20,12 @@ using testing::SafetensorsWriter;
 struct Files {
   std::string config, vocab, tokenizer_config, weights;
   ModelFiles view() const {
-    return {config, vocab, "", tokenizer_config, {reinterpret_cast<const uint8_t*>(weights.data()), weights.size()}};
+    ModelFiles files;
+    files.config_json = config;
+    files.vocab_txt = vocab;
+    files.tokenizer_config_json = tokenizer_config;
+    files.safetensors = {reinterpret_cast<const uint8_t*>(weights.data()), weights.size()};
+    return files;
   }
 };
 
@@ -36,13 +42,13 @@ const Files& TinyFiles() {
 // relabel the dtype of a tensor.
 std::string RewriteWeights(const std::function<std::string(const std::string& name, std::string* dtype)>& edit) {
   const std::string& bytes = TinyFiles().weights;
-  SafetensorsReader reader;
   TensorMap tensors;
+  SafetensorsReader reader([&](const RawTensor& t) { return AddTensor(t, &tensors); });
   EXPECT_TRUE(reader.Write({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}).ok());
-  EXPECT_TRUE(reader.Finish(&tensors).ok());
+  EXPECT_TRUE(reader.Finish().ok());
   SafetensorsWriter w;
   for (const auto& [original, t] : tensors) {
-    if (!t.is_float()) continue;
+    if (!IsFloat(t.dtype)) continue;
     std::string dtype = "F32";
     const std::string name = edit(original, &dtype);
     if (!name.empty()) w.Add(name, dtype, t.shape, t.values.data(), t.values.size() * sizeof(float));
@@ -59,8 +65,8 @@ std::string EditConfig(const std::function<void(json&)>& edit) {
 void ExpectModelWorks() {
   std::unique_ptr<Model> model;
   ASSERT_TRUE(Model::Load(TinyFiles().view(), {}, &model).ok());
-  Encoding enc;
-  ASSERT_TRUE(model->tokenizer().Encode("the [MASK] works", std::nullopt, 512, true, &enc).ok());
+  TokenizedText enc;
+  ASSERT_TRUE(model->tokenizer().Tokenize("the [MASK] works", std::nullopt, 512, true, &enc).ok());
   std::vector<FillMaskResult> results;
   ASSERT_TRUE(model->FillMask({&enc, 1}, 3, &results).ok());
   EXPECT_EQ(results[0].masks[0].size(), 3u);
@@ -161,8 +167,8 @@ TEST(LoaderErrors, BareNamesAndLegacyLayerNormNamesLoad) {
   std::unique_ptr<Model> renamed, original;
   ASSERT_TRUE(Model::Load(f.view(), {}, &renamed).ok());
   ASSERT_TRUE(Model::Load(TinyFiles().view(), {}, &original).ok());
-  Encoding enc;
-  ASSERT_TRUE(original->tokenizer().Encode("same [MASK] here", std::nullopt, 512, true, &enc).ok());
+  TokenizedText enc;
+  ASSERT_TRUE(original->tokenizer().Tokenize("same [MASK] here", std::nullopt, 512, true, &enc).ok());
   std::vector<FillMaskResult> a, b;
   ASSERT_TRUE(renamed->FillMask({&enc, 1}, 5, &a).ok());
   ASSERT_TRUE(original->FillMask({&enc, 1}, 5, &b).ok());
@@ -184,11 +190,11 @@ TEST(ModelLoader, StreamingInChunksEqualsWholeFile) {
   std::unique_ptr<Model> streamed, whole;
   ASSERT_TRUE(loader->Finish(&streamed).ok());
   ASSERT_TRUE(Model::Load(f.view(), {}, &whole).ok());
-  Encoding enc;
-  ASSERT_TRUE(whole->tokenizer().Encode("streamed [MASK] weights", std::nullopt, 512, true, &enc).ok());
+  TokenizedText enc;
+  ASSERT_TRUE(whole->tokenizer().Tokenize("streamed [MASK] weights", std::nullopt, 512, true, &enc).ok());
   std::vector<EncoderOutput> a, b;
-  ASSERT_TRUE(streamed->Encode({&enc, 1}, false, &a).ok());
-  ASSERT_TRUE(whole->Encode({&enc, 1}, false, &b).ok());
+  ASSERT_TRUE(streamed->RunEncoder({&enc, 1}, false, &a).ok());
+  ASSERT_TRUE(whole->RunEncoder({&enc, 1}, false, &b).ok());
   EXPECT_EQ(a[0].last_hidden_state, b[0].last_hidden_state);
 }
 
@@ -211,38 +217,38 @@ TEST(ModelLoader, BadConfigFailsBeforeAnyWeightsAndBadWeightsDuringTheStream) {
 TEST(CallErrors, BadCallsLeaveTheModelUsable) {
   std::unique_ptr<Model> model;
   ASSERT_TRUE(Model::Load(TinyFiles().view(), {}, &model).ok());
-  Encoding good;
-  ASSERT_TRUE(model->tokenizer().Encode("a [MASK] b", std::nullopt, 512, true, &good).ok());
+  TokenizedText good;
+  ASSERT_TRUE(model->tokenizer().Tokenize("a [MASK] b", std::nullopt, 512, true, &good).ok());
   std::vector<FillMaskResult> before, after;
   ASSERT_TRUE(model->FillMask({&good, 1}, 5, &before).ok());
 
-  Encoding enc;
-  EXPECT_EQ(model->tokenizer().Encode("bad \xff\xfe utf8", std::nullopt, 512, true, &enc).code(), StatusCode::kBadText);
+  TokenizedText enc;
+  EXPECT_EQ(model->tokenizer().Tokenize("bad \xff\xfe utf8", std::nullopt, 512, true, &enc).code(), StatusCode::kBadText);
   const std::string long_text(3000, 'a');
   std::string spaced;
   for (char c : long_text) (spaced += c) += ' ';
-  EXPECT_EQ(model->tokenizer().Encode(spaced, std::nullopt, 512, false, &enc).code(), StatusCode::kTooLong);
+  EXPECT_EQ(model->tokenizer().Tokenize(spaced, std::nullopt, 512, false, &enc).code(), StatusCode::kTooLong);
 
-  Encoding no_mask;
-  ASSERT_TRUE(model->tokenizer().Encode("no mask", std::nullopt, 512, true, &no_mask).ok());
+  TokenizedText no_mask;
+  ASSERT_TRUE(model->tokenizer().Tokenize("no mask", std::nullopt, 512, true, &no_mask).ok());
   std::vector<FillMaskResult> results;
   const Status s = model->FillMask({&no_mask, 1}, 5, &results);
   EXPECT_EQ(s.code(), StatusCode::kNoMask);
   EXPECT_NE(s.message().find("[MASK]"), std::string::npos);
   EXPECT_EQ(model->FillMask({&good, 1}, 0, &results).code(), StatusCode::kInvalidArgument);
 
-  Encoding bad_ids = good;
+  TokenizedText bad_ids = good;
   bad_ids.input_ids[1] = 1 << 20;
   std::vector<EncoderOutput> out;
-  EXPECT_EQ(model->Encode({&bad_ids, 1}, false, &out).code(), StatusCode::kInvalidArgument);
-  Encoding bad_types = good;
+  EXPECT_EQ(model->RunEncoder({&bad_ids, 1}, false, &out).code(), StatusCode::kInvalidArgument);
+  TokenizedText bad_types = good;
   bad_types.token_type_ids[1] = 7;
-  EXPECT_EQ(model->Encode({&bad_types, 1}, false, &out).code(), StatusCode::kInvalidArgument);
-  Encoding too_long = good;
+  EXPECT_EQ(model->RunEncoder({&bad_types, 1}, false, &out).code(), StatusCode::kInvalidArgument);
+  TokenizedText too_long = good;
   too_long.input_ids.assign(513, 1000);
   too_long.token_type_ids.assign(513, 0);
-  EXPECT_EQ(model->Encode({&too_long, 1}, false, &out).code(), StatusCode::kTooLong);
-  EXPECT_EQ(model->Encode({}, false, &out).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(model->RunEncoder({&too_long, 1}, false, &out).code(), StatusCode::kTooLong);
+  EXPECT_EQ(model->RunEncoder({}, false, &out).code(), StatusCode::kInvalidArgument);
 
   ASSERT_TRUE(model->FillMask({&good, 1}, 5, &after).ok());
   for (size_t i = 0; i < 5; ++i) {

@@ -1,6 +1,8 @@
 // Runs a BertModel inside a Web Worker (started by worker-client.js). Messages in:
 // {id, method, args}; out: {id, progress} while loading, then {id, result} or {id, error: {code, message}}.
+// The methods are the task table's, plus load, abort, the tokenizer's encode/decode and dispose.
 import { BertError, BertModel } from './index.js';
+import { TASKS } from './tasks.js';
 
 let model = null;
 const loads = new Map();  // id -> AbortController of a load in progress
@@ -26,12 +28,10 @@ async function call(id, method, args) {
     return null;
   }
   if (!model) throw new BertError('E_NOT_LOADED', 'no model is loaded in this worker');
+  if (Object.hasOwn(TASKS, method)) return model[method](...args);
   switch (method) {
-    case 'fillMask': return model.fillMask(...args);
-    case 'embed': return model.embed(...args);
-    case 'encode': return model.encode(...args);
-    case 'tokenize': return model.tokenizer.encode(...args);
-    case 'decode': return model.tokenizer.decode(...args);
+    case 'tokenizer.encode': return model.tokenizer.encode(...args);
+    case 'tokenizer.decode': return model.tokenizer.decode(...args);
     case 'dispose':
       model.dispose();
       return null;
@@ -39,7 +39,7 @@ async function call(id, method, args) {
   }
 }
 
-// Float32Arrays in results move to the page instead of being copied.
+// Typed arrays in results move to the page instead of being copied.
 function transferables(value, out = []) {
   if (ArrayBuffer.isView(value)) out.push(value.buffer);
   else if (value && typeof value === 'object') Object.values(value).forEach((v) => transferables(v, out));

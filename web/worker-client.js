@@ -1,5 +1,7 @@
-// The BertModel API, run in a Web Worker so that inference never blocks the page.
+// The BertModel API, run in a Web Worker so that inference never blocks the page: the same task methods
+// (from the one task table), returning promises, and a tokenizer whose methods return promises.
 import { BertError } from './index.js';
+import { TASKS } from './tasks.js';
 
 export { BertError };
 
@@ -61,11 +63,18 @@ export class BertWorkerModel {
     }
   }
 
-  fillMask(texts, options) { return this.#call('fillMask', [texts, options]).promise; }
-  embed(texts, options) { return this.#call('embed', [texts, options]).promise; }
-  encode(text, options) { return this.#call('encode', [text, options]).promise; }
-  tokenize(text, pair, options) { return this.#call('tokenize', [text, pair, options]).promise; }
-  decode(ids, options) { return this.#call('decode', [ids, options]).promise; }
+  tokenizer = {
+    encode: (text, pair, options) => this.#call('tokenizer.encode', [text, pair, options]).promise,
+    decode: (ids, options) => this.#call('tokenizer.decode', [ids, options]).promise,
+  };
+
+  static {
+    for (const name of Object.keys(TASKS)) {
+      this.prototype[name] = function (...args) {
+        return this.#call(name, args).promise;
+      };
+    }
+  }
 
   /** Ends the worker and frees everything; later calls reject with E_DISPOSED. */
   dispose() {

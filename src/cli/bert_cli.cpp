@@ -89,9 +89,9 @@ int Tokenize(const Args& args) {
   bert::Status st = bert::ModelFolder::Read(args.model_dir, /*with_weights=*/false, &folder);
   if (st.ok()) st = bert::ParseConfig(folder.config_json, &config);
   if (st.ok()) st = bert::Tokenizer::Load(folder.vocab_txt, folder.tokenizer_json, folder.tokenizer_config_json, &tokenizer);
-  bert::Encoding enc;
+  bert::TokenizedText enc;
   const std::optional<std::string_view> pair = args.pair ? std::optional<std::string_view>(*args.pair) : std::nullopt;
-  if (st.ok()) st = tokenizer.Encode(args.texts[0], pair, static_cast<size_t>(config.max_positions), /*truncation=*/true, &enc);
+  if (st.ok()) st = tokenizer.Tokenize(args.texts[0], pair, static_cast<size_t>(config.max_positions), /*truncation=*/true, &enc);
   if (!st.ok()) return Fail(st);
   if (args.json) {
     std::cout << Dump({{"inputIds", enc.input_ids}, {"tokenTypeIds", enc.token_type_ids}, {"tokens", enc.tokens}})
@@ -110,9 +110,9 @@ int FillMask(const Args& args) {
     return Fail(st);
   }
   for (const std::string& text : args.texts) {
-    bert::Encoding enc;
+    bert::TokenizedText enc;
     std::vector<bert::FillMaskResult> results;
-    bert::Status st = model->tokenizer().Encode(text, std::nullopt, static_cast<size_t>(model->config().max_positions),
+    bert::Status st = model->tokenizer().Tokenize(text, std::nullopt, static_cast<size_t>(model->config().max_positions),
                                                 /*truncation=*/true, &enc);
     if (st.ok()) st = model->FillMask({&enc, 1}, args.top_k, &results);
     if (!st.ok()) return Fail(st);

@@ -14,7 +14,7 @@ enum class StatusCode {
   kBadWeights,       // safetensors malformed, tensor missing, wrong shape or dtype
   kBadText,          // text is not valid UTF-8
   kNoMask,           // fill-mask on a text without [MASK]
-  kNoMlmHead,        // fill-mask on a checkpoint without an MLM head
+  kNoHead,           // a task the checkpoint has no head for (fill-mask without a masked-LM head, ...)
   kTooLong,          // input longer than the model's positions with truncation off
   kIo,               // a file could not be read
 };
@@ -45,7 +45,7 @@ inline const char* StatusCodeName(StatusCode code) {
     case StatusCode::kBadWeights: return "BAD_WEIGHTS";
     case StatusCode::kBadText: return "BAD_TEXT";
     case StatusCode::kNoMask: return "NO_MASK";
-    case StatusCode::kNoMlmHead: return "NO_MLM_HEAD";
+    case StatusCode::kNoHead: return "NO_HEAD";
     case StatusCode::kTooLong: return "TOO_LONG";
     case StatusCode::kIo: return "IO";
   }

@@ -45,16 +45,21 @@ void Encoder::Reserve(int rows, int max_len, int threads) {
   attention_.Reserve(threads, max_len, config_.head_size());
 }
 
-void Encoder::Embed(std::span<const Encoding> batch) {
+void Encoder::LookupEmbeddings(std::span<const TokenizedText> batch) {
   const int h = config_.hidden_size;
+  const bool typed = config_.type_vocab_size > 0;  // DistilBERT has no token types
   for (size_t s = 0; s < batch.size(); ++s) {
-    const Encoding& e = batch[s];
+    const TokenizedText& e = batch[s];
     for (int t = 0; t < segments_[s].length; ++t) {
       float* row = hidden_.data() + static_cast<size_t>(segments_[s].offset + t) * h;
       const float* word = weights_.word_embeddings.data() + static_cast<size_t>(e.input_ids[t]) * h;
       const float* pos = weights_.position_embeddings.data() + static_cast<size_t>(t) * h;
-      const float* type = weights_.token_type_embeddings.data() + static_cast<size_t>(e.token_type_ids[t]) * h;
-      for (int i = 0; i < h; ++i) row[i] = (word[i] + type[i]) + pos[i];  // HF's summation order
+      if (typed) {
+        const float* type = weights_.token_type_embeddings.data() + static_cast<size_t>(e.token_type_ids[t]) * h;
+        for (int i = 0; i < h; ++i) row[i] = (word[i] + type[i]) + pos[i];  // HF's summation order
+      } else {
+        for (int i = 0; i < h; ++i) row[i] = word[i] + pos[i];
+      }
       LayerNormF32_WasmSimd(h, row, weights_.embedding_norm.gamma.data(), weights_.embedding_norm.beta.data(),
                             config_.layer_norm_eps, row);
     }
@@ -76,7 +81,7 @@ int Encoder::SelectOutputs(std::span<const std::vector<int>> outputs) {
   return out_rows;
 }
 
-Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch, std::vector<std::vector<float>>* attentions,
+Status Encoder::Forward(ThreadPool& pool, std::span<const TokenizedText> batch, std::vector<std::vector<float>>* attentions,
                         std::span<const std::vector<int>> outputs) {
   if (batch.empty()) return Error(StatusCode::kInvalidArgument, "empty batch");
   if (!outputs.empty() && outputs.size() != batch.size()) {
@@ -86,7 +91,7 @@ Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch, std::
   int rows = 0, max_len = 0;
   size_t probs_size = 0;
   for (size_t s = 0; s < batch.size(); ++s) {
-    const Encoding& e = batch[s];
+    const TokenizedText& e = batch[s];
     const int len = static_cast<int>(e.input_ids.size());
     // The message prefix is built only on the error paths: the forward pass allocates nothing.
     auto where = [s] { return "sequence " + std::to_string(s) + ": "; };
@@ -103,7 +108,7 @@ Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch, std::
         return Error(StatusCode::kInvalidArgument, where() + "token id " + std::to_string(e.input_ids[t]) +
                                                        " is outside the vocabulary");
       }
-      if (e.token_type_ids[t] < 0 || e.token_type_ids[t] >= config_.type_vocab_size) {
+      if (config_.type_vocab_size > 0 && (e.token_type_ids[t] < 0 || e.token_type_ids[t] >= config_.type_vocab_size)) {
         return Error(StatusCode::kInvalidArgument, where() + "token type " + std::to_string(e.token_type_ids[t]) +
                                                        " is outside [0, " + std::to_string(config_.type_vocab_size) + ")");
       }
@@ -125,7 +130,7 @@ Status Encoder::Forward(ThreadPool& pool, std::span<const Encoding> batch, std::
   const int h = config_.hidden_size;
   const size_t ld = static_cast<size_t>(h);
   const float eps = config_.layer_norm_eps;
-  Embed(batch);
+  LookupEmbeddings(batch);
   queries_.clear();
   for (const Segment& seg : segments_) {
     queries_.push_back({std::span<const int>(all_positions_).first(static_cast<size_t>(seg.length)), seg.offset});

@@ -1,4 +1,4 @@
-// The post-LayerNorm BERT encoder: embeddings, then per layer attention + residual + LayerNorm and
+// The post-LayerNorm BERT encoder (BERT and DistilBERT alike): embeddings, then per layer attention + residual + LayerNorm and
 // feed-forward + residual + LayerNorm. A batch is run as its sequences laid end to end (no padding).
 #pragma once
 
@@ -22,7 +22,7 @@ class Encoder {
   // With `outputs` (positions outputs[s] of each sequence s), only those rows are wanted: the last
   // layer runs its queries, projection and feed-forward for them alone (fill-mask needs the [MASK]
   // rows), which saves most of a layer; the rows equal those of a full pass bit for bit.
-  Status Forward(ThreadPool& pool, std::span<const Encoding> batch, std::vector<std::vector<float>>* attentions,
+  Status Forward(ThreadPool& pool, std::span<const TokenizedText> batch, std::vector<std::vector<float>>* attentions,
                  std::span<const std::vector<int>> outputs = {});
 
   // Valid after Forward: [rows x H] hidden states, where segments() says each sequence's rows are.
@@ -32,7 +32,8 @@ class Encoder {
 
  private:
   int SelectOutputs(std::span<const std::vector<int>> outputs);
-  void Embed(std::span<const Encoding> batch);
+  // Word + token type + position embeddings, then LayerNorm, into hidden_.
+  void LookupEmbeddings(std::span<const TokenizedText> batch);
   void Reserve(int rows, int max_len, int threads);
 
   const Config& config_;

@@ -6,6 +6,30 @@
 namespace bert {
 namespace {
 
+// Where one family keeps its tensors. Encoder names are relative to the family's prefix (absent in bare
+// checkpoints); layer names to "<layer><index>."; head names are never prefixed, except the pooler's.
+struct TensorNames {
+  const char* prefix;
+  const char *word_embeddings, *position_embeddings, *token_type_embeddings, *embedding_norm;
+  const char* layer;
+  const char *query, *key, *value, *attention_output, *attention_norm, *intermediate, *output, *output_norm;
+  const char *mlm_transform, *mlm_norm, *mlm_decoder, *mlm_bias, *mlm_bias_alias;
+};
+
+constexpr TensorNames kBertNames{
+    "bert.", "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight",
+    "embeddings.token_type_embeddings.weight", "embeddings.LayerNorm", "encoder.layer.", "attention.self.query",
+    "attention.self.key", "attention.self.value", "attention.output.dense", "attention.output.LayerNorm",
+    "intermediate.dense", "output.dense", "output.LayerNorm", "cls.predictions.transform.dense",
+    "cls.predictions.transform.LayerNorm", "cls.predictions.decoder.weight", "cls.predictions.bias",
+    "cls.predictions.decoder.bias"};
+
+constexpr TensorNames kDistilBertNames{
+    "distilbert.", "embeddings.word_embeddings.weight", "embeddings.position_embeddings.weight", nullptr,
+    "embeddings.LayerNorm", "transformer.layer.", "attention.q_lin", "attention.k_lin", "attention.v_lin",
+    "attention.out_lin", "sa_layer_norm", "ffn.lin1", "ffn.lin2", "output_layer_norm", "vocab_transform",
+    "vocab_layer_norm", "vocab_projector.weight", "vocab_projector.bias", nullptr};
+
 std::string ShapeString(std::span<const int64_t> shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
@@ -29,8 +53,9 @@ class TensorReader {
                                                 ShapeString(t.shape) + ", config.json implies " +
                                                 ShapeString(std::vector<int64_t>(shape)));
     }
-    if (!t.is_float()) {
-      return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + full + "\": dtype " + t.dtype_name +
+    if (!IsFloat(t.dtype)) {
+      return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + full + "\": dtype " +
+                                                std::string(InfoOf(t.dtype).name) +
                                                 " is not supported (expected F32, F16 or BF16)");
     }
     *out = std::move(t.values);
@@ -53,74 +78,95 @@ class TensorReader {
     return {};
   }
 
+  // A linear layer that the checkpoint may or may not have.
+  Status ReadOptionalLinear(const std::string& base, int64_t n, int64_t k, std::optional<Linear>* out) const {
+    if (!Has(base + ".weight")) return {};
+    return ReadLinear(base, n, k, &out->emplace());
+  }
+
  private:
   TensorMap& tensors_;
   std::string prefix_;
 };
 
-Status LoadLayer(const TensorReader& r, const Config& c, int index, LayerWeights* out) {
+Status LoadLayer(const TensorReader& r, const TensorNames& names, const Config& c, int index, LayerWeights* out) {
   const int64_t h = c.hidden_size, inter = c.intermediate_size;
-  const std::string base = "encoder.layer." + std::to_string(index) + ".";
+  const std::string base = names.layer + std::to_string(index) + ".";
 
   // Q, K and V stacked into one [3H x H] product (allocated once the first is known to fit config).
   std::vector<float> w, b, part;
-  const char* names[] = {"query", "key", "value"};
+  const char* parts[] = {names.query, names.key, names.value};
   for (size_t i = 0; i < 3; ++i) {
-    BERT_RETURN_IF_ERROR(r.Read(base + "attention.self." + names[i] + ".weight", {h, h}, &part));
+    BERT_RETURN_IF_ERROR(r.Read(base + parts[i] + ".weight", {h, h}, &part));
     w.resize(static_cast<size_t>(3 * h * h));
     b.resize(static_cast<size_t>(3 * h));
     std::copy(part.begin(), part.end(), w.begin() + static_cast<ptrdiff_t>(i * h * h));
-    BERT_RETURN_IF_ERROR(r.Read(base + "attention.self." + names[i] + ".bias", {h}, &part));
+    BERT_RETURN_IF_ERROR(r.Read(base + parts[i] + ".bias", {h}, &part));
     std::copy(part.begin(), part.end(), b.begin() + static_cast<ptrdiff_t>(i * h));
   }
   out->qkv = PackLinear(static_cast<int>(3 * h), static_cast<int>(h), w.data(), b.data());
 
-  BERT_RETURN_IF_ERROR(r.ReadLinear(base + "attention.output.dense", h, h, &out->attention_output));
-  BERT_RETURN_IF_ERROR(r.ReadLayerNorm(base + "attention.output.LayerNorm", h, &out->attention_norm));
-  BERT_RETURN_IF_ERROR(r.ReadLinear(base + "intermediate.dense", inter, h, &out->intermediate));
-  BERT_RETURN_IF_ERROR(r.ReadLinear(base + "output.dense", h, inter, &out->output));
-  return r.ReadLayerNorm(base + "output.LayerNorm", h, &out->output_norm);
+  BERT_RETURN_IF_ERROR(r.ReadLinear(base + names.attention_output, h, h, &out->attention_output));
+  BERT_RETURN_IF_ERROR(r.ReadLayerNorm(base + names.attention_norm, h, &out->attention_norm));
+  BERT_RETURN_IF_ERROR(r.ReadLinear(base + names.intermediate, inter, h, &out->intermediate));
+  BERT_RETURN_IF_ERROR(r.ReadLinear(base + names.output, h, inter, &out->output));
+  return r.ReadLayerNorm(base + names.output_norm, h, &out->output_norm);
 }
 
-Status LoadMlmHead(const TensorReader& r, const Config& c, MlmHeadWeights* out) {
+Status LoadMlmHead(const TensorReader& r, const TensorNames& names, const Config& c, MlmHeadWeights* out) {
   const int64_t h = c.hidden_size, v = c.vocab_size;
-  BERT_RETURN_IF_ERROR(r.ReadLinear("cls.predictions.transform.dense", h, h, &out->transform));
-  BERT_RETURN_IF_ERROR(r.ReadLayerNorm("cls.predictions.transform.LayerNorm", h, &out->transform_norm));
-  if (r.Has("cls.predictions.decoder.weight")) {
-    BERT_RETURN_IF_ERROR(r.Read("cls.predictions.decoder.weight", {v, h}, &out->decoder));
+  BERT_RETURN_IF_ERROR(r.ReadLinear(names.mlm_transform, h, h, &out->transform));
+  BERT_RETURN_IF_ERROR(r.ReadLayerNorm(names.mlm_norm, h, &out->transform_norm));
+  if (r.Has(names.mlm_decoder)) BERT_RETURN_IF_ERROR(r.Read(names.mlm_decoder, {v, h}, &out->decoder));
+  // BERT's output bias is stored as cls.predictions.bias, sometimes only as its alias decoder.bias.
+  const bool alias = names.mlm_bias_alias && !r.Has(names.mlm_bias) && r.Has(names.mlm_bias_alias);
+  return r.Read(alias ? names.mlm_bias_alias : names.mlm_bias, {v}, &out->bias);
+}
+
+// The heads: masked-LM, pooler and NSP when stored; classifier and QA outputs as the architecture says.
+Status LoadHeads(TensorMap& tensors, const TensorNames& names, const TensorReader& encoder, const Config& c,
+                 Weights* w) {
+  const int64_t h = c.hidden_size, labels = static_cast<int64_t>(c.labels.size());
+  const TensorReader head(tensors, "");
+  if (head.Has(std::string(names.mlm_transform) + ".weight")) {
+    BERT_RETURN_IF_ERROR(LoadMlmHead(head, names, c, &w->mlm.emplace()));
   }
-  // The output bias is stored as cls.predictions.bias, sometimes only as its alias decoder.bias.
-  const bool alias = !r.Has("cls.predictions.bias") && r.Has("cls.predictions.decoder.bias");
-  return r.Read(alias ? "cls.predictions.decoder.bias" : "cls.predictions.bias", {v}, &out->bias);
+  BERT_RETURN_IF_ERROR(encoder.ReadOptionalLinear("pooler.dense", h, h, &w->pooler));
+  if (w->pooler) BERT_RETURN_IF_ERROR(head.ReadOptionalLinear("cls.seq_relationship", 2, h, &w->next_sentence));
+  switch (c.head) {
+    case Head::kSequenceClassification:
+      if (c.family == Family::kDistilBert) {
+        BERT_RETURN_IF_ERROR(head.ReadLinear("pre_classifier", h, h, &w->pre_classifier.emplace()));
+      } else if (!w->pooler) {
+        return Error(StatusCode::kBadWeights, "model.safetensors: " + c.architecture +
+                                                  " needs the pooler (missing tensor \"" + names.prefix +
+                                                  "pooler.dense.weight\")");
+      }
+      return head.ReadLinear("classifier", labels, h, &w->classifier.emplace());
+    case Head::kTokenClassification: return head.ReadLinear("classifier", labels, h, &w->classifier.emplace());
+    case Head::kQuestionAnswering: return head.ReadLinear("qa_outputs", 2, h, &w->qa_outputs.emplace());
+    default: return {};
+  }
 }
 
 }  // namespace
 
 Status LoadWeights(TensorMap& tensors, const Config& c, Weights* out) {
-  const std::string probe = "embeddings.word_embeddings.weight";
-  const std::string prefix = tensors.contains("bert." + probe) ? "bert." : "";
+  const TensorNames& names = c.family == Family::kBert ? kBertNames : kDistilBertNames;
+  const std::string prefix = tensors.contains(names.prefix + std::string(names.word_embeddings)) ? names.prefix : "";
   const TensorReader r(tensors, prefix);
   const int64_t h = c.hidden_size;
 
   Weights w;
-  BERT_RETURN_IF_ERROR(r.Read(probe, {c.vocab_size, h}, &w.word_embeddings));
-  BERT_RETURN_IF_ERROR(r.Read("embeddings.position_embeddings.weight", {c.max_positions, h}, &w.position_embeddings));
-  BERT_RETURN_IF_ERROR(
-      r.Read("embeddings.token_type_embeddings.weight", {c.type_vocab_size, h}, &w.token_type_embeddings));
-  BERT_RETURN_IF_ERROR(r.ReadLayerNorm("embeddings.LayerNorm", h, &w.embedding_norm));
+  BERT_RETURN_IF_ERROR(r.Read(names.word_embeddings, {c.vocab_size, h}, &w.word_embeddings));
+  BERT_RETURN_IF_ERROR(r.Read(names.position_embeddings, {c.max_positions, h}, &w.position_embeddings));
+  if (c.type_vocab_size > 0) {
+    BERT_RETURN_IF_ERROR(r.Read(names.token_type_embeddings, {c.type_vocab_size, h}, &w.token_type_embeddings));
+  }
+  BERT_RETURN_IF_ERROR(r.ReadLayerNorm(names.embedding_norm, h, &w.embedding_norm));
   w.layers.resize(static_cast<size_t>(c.num_layers));
-  for (int i = 0; i < c.num_layers; ++i) BERT_RETURN_IF_ERROR(LoadLayer(r, c, i, &w.layers[i]));
-
-  if (r.Has("pooler.dense.weight")) {
-    w.pooler.emplace();
-    BERT_RETURN_IF_ERROR(r.ReadLinear("pooler.dense", h, h, &*w.pooler));
-  }
-  // The MLM head never carries the "bert." prefix.
-  const TensorReader head(tensors, "");
-  if (head.Has("cls.predictions.transform.dense.weight")) {
-    w.mlm.emplace();
-    BERT_RETURN_IF_ERROR(LoadMlmHead(head, c, &*w.mlm));
-  }
+  for (int i = 0; i < c.num_layers; ++i) BERT_RETURN_IF_ERROR(LoadLayer(r, names, c, i, &w.layers[i]));
+  BERT_RETURN_IF_ERROR(LoadHeads(tensors, names, r, c, &w));
   *out = std::move(w);
   return {};
 }

@@ -1,13 +1,14 @@
-// The BERT weights in compute form: f32, GEMM weights packed into panels, Q/K/V fused.
+// The weights in compute form: f32, GEMM weights packed into panels, Q/K/V fused, and the heads the
+// checkpoint carries. Tensor names are written once per family, in weights.cpp's table.
 #pragma once
 
 #include <optional>
 #include <vector>
 
+#include "core/status.h"
+#include "io/tensors.h"
 #include "nn/config.h"
 #include "nn/linear.h"
-#include "io/safetensors.h"
-#include "core/status.h"
 
 namespace bert {
 
@@ -34,20 +35,24 @@ struct MlmHeadWeights {
 struct Weights {
   std::vector<float> word_embeddings;        // [V x H]
   std::vector<float> position_embeddings;    // [P x H]
-  std::vector<float> token_type_embeddings;  // [types x H]
+  std::vector<float> token_type_embeddings;  // [types x H]; empty for families without token types
   LayerNormWeights embedding_norm;
   std::vector<LayerWeights> layers;
-  std::optional<Linear> pooler;         // BertModel / pretraining checkpoints
-  std::optional<MlmHeadWeights> mlm;    // BertForMaskedLM checkpoints
+  std::optional<Linear> pooler;          // BERT: tanh(dense([CLS])), the input of NSP and classification
+  std::optional<MlmHeadWeights> mlm;     // masked-LM head
+  std::optional<Linear> next_sentence;   // BERT's NSP head on the pooled output [2 x H]: IsNext, NotNext
+  std::optional<Linear> pre_classifier;  // DistilBERT: ReLU(dense([CLS])) before the classifier
+  std::optional<Linear> classifier;      // [labels x H]: on the pooled [CLS] or on every token (config.head)
+  std::optional<Linear> qa_outputs;      // [2 x H] on every token: start and end logits
 
   // The MLM decoder matrix [V x H]: stored, or tied to the word embeddings.
   const float* decoder() const { return mlm && !mlm->decoder.empty() ? mlm->decoder.data() : word_embeddings.data(); }
 };
 
 // Takes every tensor the model uses out of `tensors` (moving, not copying), checking names, dtypes and
-// shapes against `config`, and packs the GEMM weights. Accepts BertForMaskedLM ("bert." prefix) and
-// BertModel (bare) names, legacy LayerNorm gamma/beta, and a stored or tied MLM decoder. Unused
-// tensors (NSP head, position_ids) are ignored.
+// shapes against `config`, and packs the GEMM weights. Names may carry the family's prefix ("bert.",
+// "distilbert.") or not; legacy LayerNorm gamma/beta and a stored or tied MLM decoder are accepted;
+// unused tensors (position_ids, heads of other architectures) are ignored.
 Status LoadWeights(TensorMap& tensors, const Config& config, Weights* out);
 
 }  // namespace bert

@@ -1,140 +1,155 @@
-// Hugging Face BertTokenizer (the Python "slow" tokenizer, which defines the reference behaviour), step by
-// step as in ../shared/docs/tokenizer.md.
+// The steps of Hugging Face's Rust BERT tokenizer (../shared/docs/tokenizer.md), each character carrying
+// the bytes of the original text it came from, so every token knows its span.
 #include "text/tokenizer.h"
 
 #include <algorithm>
 #include <array>
-#include <cstdint>
-#include <nlohmann/json.hpp>
-#include <string>
-#include <utility>
 
+#include "text/tokenizer_files.h"
 #include "text/unicode.h"
 
 namespace bert {
 namespace {
 
-using Json = nlohmann::json;
-
-struct SpecialToken {
-  std::string_view text;
-  int32_t id;
+// A normalized character and the bytes of the original text it came from.
+struct Char {
+  char32_t cp;
+  Span source;
 };
 
-// Splits text into words and WordPieces. One instance per Encode call, so its buffers are reused across
-// segments and words instead of being allocated per character.
-class TextEncoder {
- public:
-  TextEncoder(const TokenizerOptions& options, const std::unordered_map<std::string, int32_t>& vocab,
-              std::span<const SpecialToken> specials, int32_t unk_id)
-      : options_(options), vocab_(vocab), specials_(specials), unk_id_(unk_id) {}
+// Decodes the code point at text[*pos] (valid UTF-8: checked by the callers) and advances *pos.
+char32_t NextCodePoint(std::string_view text, size_t* pos) {
+  const auto byte = [&](size_t i) { return static_cast<char32_t>(static_cast<uint8_t>(text[i])); };
+  const char32_t b0 = byte(*pos);
+  const int length = b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4;
+  char32_t cp = length == 1 ? b0 : b0 & (0x7Fu >> length);
+  for (int i = 1; i < length; ++i) cp = (cp << 6) | (byte(*pos + static_cast<size_t>(i)) & 0x3Fu);
+  *pos += static_cast<size_t>(length);
+  return cp;
+}
 
-  // Special tokens are matched first, case-sensitively, in the raw text and kept verbatim, as the
-  // tokens trie of Hugging Face does; the text between them goes through BasicTokenizer and WordPiece.
-  void Encode(std::string_view text, std::vector<int32_t>* ids) {
+// Splits one text into WordPieces. Special tokens are matched first in the raw text and kept verbatim;
+// the text between them is normalized (BertNormalizer: clean, space out CJK, strip accents, lowercase),
+// split into words (BertPreTokenizer: whitespace, each punctuation character apart) and each word into
+// WordPieces. One instance per text, so its buffers are reused across segments and words.
+class Splitter {
+ public:
+  Splitter(const TokenizerOptions& options, const std::unordered_map<std::string, int32_t>& vocab,
+           std::span<const AddedToken> added, int32_t unk_id)
+      : options_(options), vocab_(vocab), added_(added), unk_id_(unk_id) {
+    for (const AddedToken& t : added_) first_bytes_[static_cast<uint8_t>(t.content[0])] = true;
+  }
+
+  // Added tokens are matched leftmost first, the longest at a position.
+  void Split(std::string_view text, std::vector<Token>* out) {
     size_t segment_start = 0;
-    size_t pos = text.find('[');
-    while (pos != std::string_view::npos) {
-      const SpecialToken* match = nullptr;
-      for (const SpecialToken& special : specials_) {
-        if (text.substr(pos).starts_with(special.text)) match = &special;
+    for (size_t pos = 0; pos < text.size(); ++pos) {
+      if (!first_bytes_[static_cast<uint8_t>(text[pos])]) continue;
+      const AddedToken* match = nullptr;
+      for (const AddedToken& t : added_) {
+        if (text.substr(pos).starts_with(t.content) && (!match || t.content.size() > match->content.size())) match = &t;
       }
-      if (match == nullptr) {
-        pos = text.find('[', pos + 1);
-        continue;
-      }
-      EncodeSegment(text.substr(segment_start, pos - segment_start), ids);
-      ids->push_back(match->id);
-      segment_start = pos + match->text.size();
-      pos = text.find('[', segment_start);
+      if (match == nullptr) continue;
+      SplitSegment(text, segment_start, pos, out);
+      const auto end = static_cast<uint32_t>(pos + match->content.size());
+      out->push_back({match->id, {static_cast<uint32_t>(pos), end}, word_++});
+      segment_start = end;
+      pos = end - 1;
     }
-    EncodeSegment(text.substr(segment_start), ids);
+    SplitSegment(text, segment_start, text.size(), out);
   }
 
  private:
-  void EncodeSegment(std::string_view segment, std::vector<int32_t>* ids) {
-    if (segment.empty()) return;
-    unicode::DecodeUtf8(segment, &decoded_);
-    // Clean, lowercase and space out CJK in one pass. Lowercasing here, before NFC, mirrors the slow
-    // tokenizer, which lowercases the raw text one character at a time (so never a final sigma) before
-    // BasicTokenizer lowercases each word again after NFC.
-    cleaned_.clear();
-    for (char32_t cp : decoded_) {
-      if (options_.clean_text) {
-        if (cp == 0 || cp == 0xFFFD || unicode::IsControl(cp)) continue;
-        if (unicode::IsWhitespace(cp)) {
-          cleaned_.push_back(' ');
-          continue;
-        }
-      }
-      const bool cjk = options_.tokenize_chinese_chars && unicode::IsCjk(cp);
-      if (cjk) cleaned_.push_back(' ');
-      if (options_.lowercase) {
-        unicode::AppendLower(cp, &cleaned_);
-      } else {
-        cleaned_.push_back(cp);
-      }
-      if (cjk) cleaned_.push_back(' ');
-    }
-    unicode::Nfc(cleaned_, &normalized_);
-    // Words are split as Python's str.split() does.
-    const std::u32string_view text = normalized_;
-    size_t i = 0;
-    while (i < text.size()) {
-      if (unicode::IsSplitSpace(text[i])) {
-        ++i;
-        continue;
-      }
-      size_t end = i;
-      while (end < text.size() && !unicode::IsSplitSpace(text[end])) ++end;
-      EncodeWord(text.substr(i, end - i), ids);
-      i = end;
+  void SplitSegment(std::string_view text, size_t begin, size_t end, std::vector<Token>* out) {
+    Normalize(text.substr(begin, end - begin), static_cast<uint32_t>(begin));
+    // Words: runs between whitespace, each punctuation character a word of its own.
+    size_t word_start = 0;
+    for (size_t i = 0; i <= chars_.size(); ++i) {
+      const bool boundary = i == chars_.size() || unicode::IsWhitespace(chars_[i].cp);
+      const bool punct = !boundary && unicode::IsPunctuation(chars_[i].cp);
+      if (!boundary && !punct) continue;
+      if (i > word_start) WordPiece(std::span(chars_).subspan(word_start, i - word_start), out);
+      if (punct) WordPiece(std::span(chars_).subspan(i, 1), out);
+      word_start = i + 1;
     }
   }
 
-  void EncodeWord(std::u32string_view word, std::vector<int32_t>* ids) {
-    // strip_accents: unset follows lowercase, true strips even when cased, false never strips.
-    const bool strip = options_.strip_accents.value_or(options_.lowercase);
-    if (options_.lowercase) {
-      unicode::ToLower(word, &lowered_);
-      word = lowered_;
+  // BertNormalizer's steps in its order into chars_: clean, space out CJK, strip accents, lowercase.
+  // `offset` is the segment's first byte in the text.
+  void Normalize(std::string_view segment, uint32_t offset) {
+    cleaned_.clear();
+    for (size_t pos = 0; pos < segment.size();) {
+      const auto from = static_cast<uint32_t>(pos);
+      char32_t cp = NextCodePoint(segment, &pos);
+      const Span span{offset + from, offset + static_cast<uint32_t>(pos)};
+      if (options_.clean_text) {
+        if (cp == 0 || cp == 0xFFFD || unicode::IsControl(cp)) continue;
+        if (unicode::IsWhitespace(cp)) cp = ' ';
+      }
+      const bool cjk = options_.tokenize_chinese_chars && unicode::IsCjk(cp);
+      if (cjk) cleaned_.push_back({' ', span});
+      cleaned_.push_back({cp, span});
+      if (cjk) cleaned_.push_back({' ', span});
     }
-    if (strip) {
-      unicode::StripAccents(word, &stripped_);
-      word = stripped_;
+    if (options_.strip_accents.value_or(options_.lowercase)) StripAccents();
+    chars_.clear();
+    for (const Char& c : cleaned_) {
+      if (!options_.lowercase) {
+        chars_.push_back(c);
+        continue;
+      }
+      lowered_.clear();
+      unicode::AppendLower(c.cp, &lowered_);
+      for (char32_t l : lowered_) chars_.push_back({l, c.source});
     }
-    // Every punctuation character is a word of its own.
-    size_t start = 0;
-    for (size_t k = 0; k < word.size(); ++k) {
-      if (!unicode::IsPunctuation(word[k])) continue;
-      WordPiece(word.substr(start, k - start), ids);
-      WordPiece(word.substr(k, 1), ids);
-      start = k + 1;
+  }
+
+  // NFD across the text (each run of marks ordered by combining class), then every nonspacing mark
+  // dropped. As in the Rust normalizer's alignments, sources stay by position: the k-th decomposition's
+  // first character takes the k-th character's source, the rest of a decomposition that of its first.
+  void StripAccents() {
+    pieces_.clear();
+    for (const Char& c : cleaned_) {
+      unicode::Nfd(std::u32string_view(&c.cp, 1), &decomposed_);
+      for (size_t k = 0; k < decomposed_.size(); ++k) pieces_.push_back({decomposed_[k], k == 0});
     }
-    WordPiece(word.substr(start), ids);
+    const auto ccc = [](const Piece& p) { return unicode::CombiningClass(p.cp); };
+    for (size_t i = 0, j; i < pieces_.size(); i = j + 1) {
+      for (j = i; j < pieces_.size() && ccc(pieces_[j]) != 0; ++j) {
+      }
+      std::stable_sort(pieces_.begin() + static_cast<ptrdiff_t>(i), pieces_.begin() + static_cast<ptrdiff_t>(j),
+                       [&](const Piece& a, const Piece& b) { return ccc(a) < ccc(b); });
+    }
+    size_t next = 0;
+    Span source{};
+    stripped_.clear();
+    for (const Piece& p : pieces_) {
+      if (p.first) source = cleaned_[next++].source;
+      if (!unicode::IsNonspacingMark(p.cp)) stripped_.push_back({p.cp, source});
+    }
+    cleaned_.swap(stripped_);
   }
 
   // Greedy longest-match-first; a word with an unmatchable position, or longer than
-  // max_input_chars_per_word code points, is a single [UNK].
-  void WordPiece(std::u32string_view word, std::vector<int32_t>* ids) {
-    if (word.empty()) return;  // e.g. a word made only of combining marks, emptied by accent stripping
+  // max_input_chars_per_word characters, is a single [UNK].
+  void WordPiece(std::span<const Char> word, std::vector<Token>* out) {
+    const int32_t word_index = word_++;
+    const Span whole{word.front().source.begin, word.back().source.end};
     if (word.size() > static_cast<size_t>(std::max(options_.max_input_chars_per_word, 0))) {
-      ids->push_back(unk_id_);
+      out->push_back({unk_id_, whole, word_index});
       return;
     }
     utf8_.clear();
     offsets_.clear();
-    for (char32_t cp : word) {
+    for (const Char& c : word) {
       offsets_.push_back(utf8_.size());
-      unicode::AppendUtf8(cp, &utf8_);
+      unicode::AppendUtf8(c.cp, &utf8_);
     }
     offsets_.push_back(utf8_.size());
-    const size_t first_piece = ids->size();
-    size_t start = 0;
-    while (start < word.size()) {
+    const size_t first_piece = out->size();
+    for (size_t start = 0, end; start < word.size(); start = end) {
       int32_t id = -1;
-      size_t end = word.size();
-      for (; end > start; --end) {
+      for (end = word.size(); end > start; --end) {
         candidate_.assign(start > 0 ? "##" : "");
         candidate_.append(utf8_, offsets_[start], offsets_[end] - offsets_[start]);
         const auto it = vocab_.find(candidate_);
@@ -144,23 +159,46 @@ class TextEncoder {
         }
       }
       if (id < 0) {
-        ids->resize(first_piece);
-        ids->push_back(unk_id_);
+        out->resize(first_piece);
+        out->push_back({unk_id_, whole, word_index});
         return;
       }
-      ids->push_back(id);
-      start = end;
+      out->push_back({id, {word[start].source.begin, word[end - 1].source.end}, word_index});
     }
   }
 
   const TokenizerOptions& options_;
   const std::unordered_map<std::string, int32_t>& vocab_;
-  std::span<const SpecialToken> specials_;
+  std::span<const AddedToken> added_;
   int32_t unk_id_;
-  std::u32string decoded_, cleaned_, normalized_, lowered_, stripped_;
+  std::array<bool, 256> first_bytes_{};  // first bytes of the added tokens
+  int32_t word_ = 0;
+  struct Piece {
+    char32_t cp;
+    bool first;  // of its decomposition
+  };
+  std::vector<Char> cleaned_, stripped_, chars_;
+  std::vector<Piece> pieces_;
+  std::u32string decomposed_, lowered_;
   std::string utf8_, candidate_;
-  std::vector<size_t> offsets_;  // byte offset of each code point of utf8_, plus its end
+  std::vector<size_t> offsets_;  // byte offset of each character of utf8_, plus its end
 };
+
+// The Rust tokenizer's longest-first truncation of a pair of lengths to `budget` tokens: the shorter text
+// keeps what it has when the longer alone can absorb the cut, else both get half (the first the smaller).
+void TruncatePair(size_t budget, size_t* a, size_t* b) {
+  size_t n1 = *a, n2 = *b;
+  const bool swapped = n1 > n2;
+  if (swapped) std::swap(n1, n2);
+  n2 = n1 > budget ? n1 : std::max(n1, budget - n1);
+  if (n1 + n2 > budget) {
+    n1 = budget / 2;
+    n2 = n1 + budget % 2;
+  }
+  if (swapped) std::swap(n1, n2);
+  *a = n1;
+  *b = n2;
+}
 
 // Python's str.replace: every non-overlapping occurrence, left to right.
 void ReplaceAll(std::string* text, std::string_view from, std::string_view to) {
@@ -178,276 +216,151 @@ void ReplaceAll(std::string* text, std::string_view from, std::string_view to) {
   *text = std::move(result);
 }
 
-// Python's str.strip(): drops leading and trailing str.isspace() characters.
-std::string StripSpaces(std::string_view text) {
-  std::u32string cps;
-  unicode::DecodeUtf8(text, &cps);
-  size_t begin = 0;
-  size_t end = cps.size();
-  while (begin < end && unicode::IsSplitSpace(cps[begin])) ++begin;
-  while (end > begin && unicode::IsSplitSpace(cps[end - 1])) --end;
-  std::string result;
-  for (size_t i = begin; i < end; ++i) unicode::AppendUtf8(cps[i], &result);
-  return result;
-}
-
-// One token per line, id = line number. Lines end at \n, \r\n or \r, as Python's universal newlines
-// read them. A duplicated token keeps its last id, as the dict of HF's load_vocab does.
-Status ReadVocabTxt(std::string_view text, std::vector<std::string>* id_to_token,
-                    std::unordered_map<std::string, int32_t>* token_to_id) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    const size_t end = std::min(text.find_first_of("\r\n", pos), text.size());
-    const std::string_view token = text.substr(pos, end - pos);
-    if (unicode::FindInvalidUtf8(token) != std::string_view::npos) {
-      return Error(StatusCode::kBadVocab,
-                   "vocab.txt: line " + std::to_string(id_to_token->size() + 1) + " is not valid UTF-8");
-    }
-    if (id_to_token->size() >= static_cast<size_t>(INT32_MAX)) {
-      return Error(StatusCode::kBadVocab, "vocab.txt: too many tokens");
-    }
-    (*token_to_id)[std::string(token)] = static_cast<int32_t>(id_to_token->size());
-    id_to_token->emplace_back(token);
-    pos = end;
-    if (pos < text.size()) pos += text.compare(pos, 2, "\r\n") == 0 ? 2 : 1;
-  }
-  return Status();
-}
-
-// tokenizer.json's model.vocab: an object token -> id whose ids must be exactly 0..N-1.
-Status ReadJsonVocab(const Json& root, std::vector<std::string>* id_to_token,
-                     std::unordered_map<std::string, int32_t>* token_to_id) {
-  const auto model = root.find("model");
-  if (model == root.end() || !model->is_object()) {
-    return Error(StatusCode::kBadVocab, "tokenizer.json: no model object");
-  }
-  const auto type = model->find("type");
-  if (type != model->end() && *type != "WordPiece") {
-    return Error(StatusCode::kBadVocab, "tokenizer.json: model.type is not WordPiece");
-  }
-  const auto prefix = model->find("continuing_subword_prefix");
-  if (prefix != model->end() && !prefix->is_null() && *prefix != "##") {
-    return Error(StatusCode::kBadVocab,
-                 "tokenizer.json: continuing_subword_prefix other than ## is not supported");
-  }
-  const auto vocab = model->find("vocab");
-  if (vocab == model->end() || !vocab->is_object()) {
-    return Error(StatusCode::kBadVocab, "tokenizer.json: model.vocab is not an object");
-  }
-  if (vocab->size() >= static_cast<size_t>(INT32_MAX)) {
-    return Error(StatusCode::kBadVocab, "tokenizer.json: too many tokens");
-  }
-  id_to_token->assign(vocab->size(), std::string());
-  std::vector<bool> seen(vocab->size(), false);
-  for (const auto& [token, id] : vocab->items()) {
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 ||
-        id.get<int64_t>() >= static_cast<int64_t>(vocab->size()) || seen[id.get<size_t>()]) {
-      return Error(StatusCode::kBadVocab,
-                   "tokenizer.json: model.vocab ids are not 0..N-1 (at \"" + token + "\")");
-    }
-    const auto index = id.get<size_t>();
-    seen[index] = true;
-    (*id_to_token)[index] = token;
-    (*token_to_id)[token] = static_cast<int32_t>(index);
-  }
-  return Status();
-}
-
-bool HasType(const Json& object, const char* type) {
-  const auto it = object.find("type");
-  return it != object.end() && *it == type;
-}
-
-// Reads an optional boolean setting; null counts as absent.
-Status ReadBool(const Json& object, const char* key, const std::string& where, bool* out) {
-  const auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return Status();
-  if (!it->is_boolean()) return Error(StatusCode::kBadVocab, where + key + " is not a boolean");
-  *out = it->get<bool>();
-  return Status();
-}
-
-// strip_accents: a present null means "follow lowercase" and still overrides an earlier setting.
-Status ReadStripAccents(const Json& object, const std::string& where, std::optional<bool>* out) {
-  const auto it = object.find("strip_accents");
-  if (it == object.end()) return Status();
-  if (it->is_null()) {
-    out->reset();
-    return Status();
-  }
-  if (!it->is_boolean())
-    return Error(StatusCode::kBadVocab, where + "strip_accents is not a boolean or null");
-  *out = it->get<bool>();
-  return Status();
-}
-
-// Settings of tokenizer.json: its BertNormalizer and WordPiece's max_input_chars_per_word. Other
-// normalizer types are not modelled and leave the defaults.
-Status ReadTokenizerJsonOptions(const Json& root, TokenizerOptions* options) {
-  const std::string where = "tokenizer.json: ";
-  const auto normalizer = root.find("normalizer");
-  if (normalizer != root.end() && normalizer->is_object() && HasType(*normalizer, "BertNormalizer")) {
-    BERT_RETURN_IF_ERROR(ReadBool(*normalizer, "clean_text", where + "normalizer.", &options->clean_text));
-    BERT_RETURN_IF_ERROR(ReadBool(*normalizer, "handle_chinese_chars", where + "normalizer.",
-                                  &options->tokenize_chinese_chars));
-    BERT_RETURN_IF_ERROR(ReadBool(*normalizer, "lowercase", where + "normalizer.", &options->lowercase));
-    BERT_RETURN_IF_ERROR(ReadStripAccents(*normalizer, where + "normalizer.", &options->strip_accents));
-  }
-  const auto model = root.find("model");
-  if (model != root.end() && model->is_object()) {
-    const auto max_chars = model->find("max_input_chars_per_word");
-    if (max_chars != model->end() && !max_chars->is_null()) {
-      if (!max_chars->is_number_integer() || max_chars->get<int64_t>() < 0 ||
-          max_chars->get<int64_t>() > INT32_MAX) {
-        return Error(StatusCode::kBadVocab, where + "model.max_input_chars_per_word is not a valid count");
-      }
-      options->max_input_chars_per_word = max_chars->get<int>();
-    }
-  }
-  return Status();
-}
-
-Status ReadConfigOptions(const Json& root, TokenizerOptions* options) {
-  const std::string where = "tokenizer_config.json: ";
-  BERT_RETURN_IF_ERROR(ReadBool(root, "do_lower_case", where, &options->lowercase));
-  BERT_RETURN_IF_ERROR(ReadBool(root, "tokenize_chinese_chars", where, &options->tokenize_chinese_chars));
-  return ReadStripAccents(root, where, &options->strip_accents);
-}
-
-Status ParseJsonObject(std::string_view text, const char* file, Json* out) {
-  *out = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (out->is_discarded()) return Error(StatusCode::kBadVocab, std::string(file) + ": not valid JSON");
-  if (!out->is_object()) return Error(StatusCode::kBadVocab, std::string(file) + ": not a JSON object");
-  return Status();
-}
-
-Status LoadImpl(std::string_view vocab_txt, std::string_view tokenizer_json,
-                std::string_view tokenizer_config_json, TokenizerOptions* options,
-                std::vector<std::string>* id_to_token,
-                std::unordered_map<std::string, int32_t>* token_to_id) {
-  Json tokenizer = Json::object();
-  Json config = Json::object();
-  if (!tokenizer_json.empty())
-    BERT_RETURN_IF_ERROR(ParseJsonObject(tokenizer_json, "tokenizer.json", &tokenizer));
-  if (!tokenizer_config_json.empty()) {
-    BERT_RETURN_IF_ERROR(ParseJsonObject(tokenizer_config_json, "tokenizer_config.json", &config));
-  }
-  if (!vocab_txt.empty()) {
-    BERT_RETURN_IF_ERROR(ReadVocabTxt(vocab_txt, id_to_token, token_to_id));
-  } else if (!tokenizer_json.empty()) {
-    BERT_RETURN_IF_ERROR(ReadJsonVocab(tokenizer, id_to_token, token_to_id));
-  } else {
-    return Error(StatusCode::kBadVocab, "no vocab: vocab.txt and tokenizer.json are both empty");
-  }
-  // tokenizer_config.json is read last so that its settings win.
-  BERT_RETURN_IF_ERROR(ReadTokenizerJsonOptions(tokenizer, options));
-  return ReadConfigOptions(config, options);
-}
-
 }  // namespace
+
+size_t Tokenizer::LengthUpTo(std::span<const Token> tokens, std::string_view text, size_t limit) const {
+  size_t i = 0;
+  while (i < tokens.size()) {
+    const Span span = tokens[i].span;
+    if (IsAdded(tokens[i].id) && text.substr(span.begin, span.end - span.begin) == IdToToken(tokens[i].id)) {
+      ++i;  // an added token typed in the text counts without a check
+      continue;
+    }
+    const int32_t word = tokens[i].word;
+    while (i < tokens.size() && tokens[i].word == word) ++i;
+    if (i >= limit) break;
+  }
+  return i;
+}
 
 Status Tokenizer::Load(std::string_view vocab_txt, std::string_view tokenizer_json,
                        std::string_view tokenizer_config_json, Tokenizer* out) {
   if (out == nullptr) return Error(StatusCode::kInvalidArgument, "Tokenizer::Load: out is null");
-  Tokenizer t;
   // Every JSON access is type-checked first, so nothing here throws (wasm builds have no exceptions).
-  BERT_RETURN_IF_ERROR(LoadImpl(vocab_txt, tokenizer_json, tokenizer_config_json, &t.options_,
-                                &t.id_to_token_, &t.token_to_id_));
-  const std::pair<std::string_view, int32_t*> specials[] = {{"[CLS]", &t.cls_id_},
-                                                            {"[SEP]", &t.sep_id_},
-                                                            {"[PAD]", &t.pad_id_},
-                                                            {"[UNK]", &t.unk_id_},
-                                                            {"[MASK]", &t.mask_id_}};
-  for (const auto& [token, id] : specials) {
-    *id = t.TokenToId(token);
-    if (*id < 0) return Error(StatusCode::kBadVocab, "vocab has no " + std::string(token) + " token");
+  TokenizerFiles files;
+  BERT_RETURN_IF_ERROR(LoadTokenizerFiles(vocab_txt, tokenizer_json, tokenizer_config_json, &files));
+  Tokenizer t;
+  t.options_ = files.options;
+  t.id_to_token_ = std::move(files.id_to_token);
+  t.token_to_id_ = std::move(files.token_to_id);
+  t.added_ = std::move(files.added);
+  const std::pair<std::string_view, int32_t*> specials[] = {
+      {"[CLS]", &t.cls_id_}, {"[SEP]", &t.sep_id_}, {"[PAD]", &t.pad_id_}, {files.unk_token, &t.unk_id_}, {"[MASK]", &t.mask_id_}};
+  for (const auto& [token, id_out] : specials) {
+    const int32_t id = *id_out = t.TokenToId(token);
+    if (id < 0) return Error(StatusCode::kBadVocab, "vocab has no " + std::string(token) + " token");
+    // Without tokenizer.json's list (vocab.txt alone), BERT's special tokens are its added tokens.
+    const bool listed = std::any_of(t.added_.begin(), t.added_.end(), [id](const AddedToken& a) { return a.id == id; });
+    if (!listed) t.added_.push_back({std::string(token), id, true});
   }
   *out = std::move(t);
   return Status();
 }
 
-Status Tokenizer::Encode(std::string_view text, std::optional<std::string_view> pair, size_t max_length,
-                         bool truncation, Encoding* out) const {
-  if (out == nullptr) return Error(StatusCode::kInvalidArgument, "Tokenizer::Encode: out is null");
-  if (id_to_token_.empty())
-    return Error(StatusCode::kInvalidArgument, "Tokenizer::Encode: tokenizer not loaded");
+Status Tokenizer::WordPieces(std::string_view text, std::vector<Token>* out) const {
+  if (id_to_token_.empty()) return Error(StatusCode::kInvalidArgument, "Tokenizer: not loaded");
   if (const size_t bad = unicode::FindInvalidUtf8(text); bad != std::string_view::npos) {
     return Error(StatusCode::kBadText, "text is not valid UTF-8 (byte " + std::to_string(bad) + ")");
   }
-  if (pair) {
-    if (const size_t bad = unicode::FindInvalidUtf8(*pair); bad != std::string_view::npos) {
-      return Error(StatusCode::kBadText, "pair text is not valid UTF-8 (byte " + std::to_string(bad) + ")");
-    }
-  }
-  const std::array<SpecialToken, 5> specials = {
-      {{"[CLS]", cls_id_}, {"[SEP]", sep_id_}, {"[PAD]", pad_id_}, {"[UNK]", unk_id_}, {"[MASK]", mask_id_}}};
-  TextEncoder encoder(options_, token_to_id_, specials, unk_id_);
-  std::vector<int32_t> first, second;
-  encoder.Encode(text, &first);
-  if (pair) encoder.Encode(*pair, &second);
+  if (text.size() > UINT32_MAX) return Error(StatusCode::kInvalidArgument, "text is longer than 4 GB");
+  out->clear();
+  Splitter(options_, token_to_id_, added_, unk_id_).Split(text, out);
+  return Status();
+}
 
+TokenizedText Tokenizer::Assemble(std::span<const Token> first, std::optional<std::span<const Token>> second) const {
+  TokenizedText t;
+  const auto add = [&](int32_t id, int8_t sequence, Span span, int32_t word) {
+    t.input_ids.push_back(id);
+    t.token_type_ids.push_back(std::max<int8_t>(sequence, 0));
+    t.tokens.push_back(IdToToken(id));
+    t.sequence_ids.push_back(sequence);
+    t.offsets.push_back(span);
+    t.word_ids.push_back(word);
+  };
+  add(cls_id_, -1, {}, -1);
+  for (const Token& token : first) add(token.id, 0, token.span, token.word);
+  add(sep_id_, -1, {}, -1);
+  if (second) {
+    for (const Token& token : *second) add(token.id, 1, token.span, token.word);
+    add(sep_id_, -1, {}, -1);
+    t.token_type_ids.back() = 1;  // the closing [SEP] belongs to the pair's segment
+  }
+  return t;
+}
+
+Status Tokenizer::Tokenize(std::string_view text, std::optional<std::string_view> pair, size_t max_length,
+                           bool truncation, TokenizedText* out) const {
+  if (out == nullptr) return Error(StatusCode::kInvalidArgument, "Tokenizer::Tokenize: out is null");
+  std::vector<Token> first, second;
+  BERT_RETURN_IF_ERROR(WordPieces(text, &first));
+  if (pair) {
+    const Status st = WordPieces(*pair, &second);
+    if (!st.ok()) return Error(st.code(), "pair " + st.message());
+  }
   const size_t num_special = pair ? 3 : 2;
   const size_t total = first.size() + second.size() + num_special;
   if (total > max_length) {
     if (!truncation) {
-      return Error(StatusCode::kTooLong, "input is " + std::to_string(total) +
-                                             " tokens, more than max_length " + std::to_string(max_length));
+      return Error(StatusCode::kTooLong, "input is " + std::to_string(total) + " tokens, more than max_length " +
+                                             std::to_string(max_length));
     }
     if (max_length < num_special) {
       return Error(StatusCode::kInvalidArgument,
                    "max_length " + std::to_string(max_length) + " cannot hold the special tokens");
     }
-    // HF's "longest_first" (truncate_sequences): one token at a time from the end of the longer
-    // sequence; on a tie from the second. The fast (Rust) tokenizer splits an odd remainder the other
-    // way; we follow the Python BertTokenizer.
-    for (size_t remove = total - max_length; remove > 0; --remove) {
-      if (!pair || first.size() > second.size()) {
-        first.pop_back();
-      } else {
-        second.pop_back();
-      }
+    if (pair) {
+      // The Rust tokenizer weighs each side by its length up to the first word end at max_length tokens
+      // (measured against npm tokenizers 0.23.2 by tests/js/tokenizer_oracle.test.js).
+      size_t n1 = LengthUpTo(first, text, max_length), n2 = LengthUpTo(second, *pair, max_length);
+      TruncatePair(max_length - num_special, &n1, &n2);
+      first.resize(std::min(first.size(), n1));
+      second.resize(std::min(second.size(), n2));
+    } else {
+      first.resize(max_length - num_special);
     }
   }
-
-  Encoding encoding;
-  const auto append = [&](int32_t id, int32_t type) {
-    encoding.input_ids.push_back(id);
-    encoding.token_type_ids.push_back(type);
-    encoding.tokens.push_back(id_to_token_[static_cast<size_t>(id)]);
-  };
-  append(cls_id_, 0);
-  for (int32_t id : first) append(id, 0);
-  append(sep_id_, 0);
-  if (pair) {
-    for (int32_t id : second) append(id, 1);
-    append(sep_id_, 1);
-  }
-  *out = std::move(encoding);
+  *out = Assemble(first, pair ? std::optional<std::span<const Token>>(second) : std::nullopt);
   return Status();
 }
 
+std::string Tokenizer::JoinTokens(std::span<const std::string> tokens) {
+  // The WordPiece decoder's cleanup, applied to each token with its leading space.
+  static constexpr std::pair<std::string_view, std::string_view> kCleanups[] = {
+      {" .", "."},     {" ?", "?"},   {" !", "!"},           {" ,", ","},     {" ' ", "'"},   {" n't", "n't"},
+      {" 'm", "'m"},   {" do not", " don't"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+  std::string text, piece;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const bool continuation = i > 0 && tokens[i].starts_with("##");
+    piece = continuation ? tokens[i].substr(2) : (i > 0 ? " " : "") + tokens[i];
+    for (const auto& [from, to] : kCleanups) ReplaceAll(&piece, from, to);
+    text += piece;
+  }
+  return text;
+}
+
 std::string Tokenizer::Decode(std::span<const int32_t> ids, bool skip_special_tokens) const {
-  // convert_tokens_to_string: join with spaces, glue "##" continuations, strip.
-  std::string text;
-  bool first = true;
+  std::vector<std::string> tokens;
   for (int32_t id : ids) {
     if (id < 0 || static_cast<size_t>(id) >= id_to_token_.size()) continue;
-    if (skip_special_tokens &&
-        (id == cls_id_ || id == sep_id_ || id == pad_id_ || id == unk_id_ || id == mask_id_)) {
-      continue;
-    }
-    if (!first) text.push_back(' ');
-    first = false;
-    text += id_to_token_[static_cast<size_t>(id)];
+    if (skip_special_tokens && IsSpecial(id)) continue;
+    tokens.push_back(id_to_token_[static_cast<size_t>(id)]);
   }
-  ReplaceAll(&text, " ##", "");
-  text = StripSpaces(text);
-  // clean_up_tokenization, in Hugging Face's order.
+  std::string text = JoinTokens(tokens);
+  // transformers' clean_up_tokenization, in its order.
   static constexpr std::pair<std::string_view, std::string_view> kCleanups[] = {
       {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
       {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
   for (const auto& [from, to] : kCleanups) ReplaceAll(&text, from, to);
   return text;
+}
+
+bool Tokenizer::IsAdded(int32_t id) const {
+  return std::any_of(added_.begin(), added_.end(), [id](const AddedToken& t) { return t.id == id; });
+}
+
+bool Tokenizer::IsSpecial(int32_t id) const {
+  return std::any_of(added_.begin(), added_.end(), [id](const AddedToken& t) { return t.special && t.id == id; });
 }
 
 int32_t Tokenizer::TokenToId(std::string_view token) const {
@@ -456,7 +369,7 @@ int32_t Tokenizer::TokenToId(std::string_view token) const {
 }
 
 const std::string& Tokenizer::IdToToken(int32_t id) const {
-  static const std::string kNone;  // out of range: documented as a precondition, but never crash
+  static const std::string kNone;  // out of range: documented as empty, never a crash
   if (id < 0 || static_cast<size_t>(id) >= id_to_token_.size()) return kNone;
   return id_to_token_[static_cast<size_t>(id)];
 }

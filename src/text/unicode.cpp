@@ -1,3 +1,4 @@
+// Strict UTF-8 and the character classes, lowercase and NFD of Hugging Face's Rust BERT tokenizer.
 #include "text/unicode.h"
 
 #include <algorithm>
@@ -8,7 +9,11 @@ namespace bert::unicode {
 namespace {
 
 // Classes of kCategoryRuns; the numbering is fixed by tools/gen_unicode_tables.py.
-enum class CharClass : uint32_t { kOther = 0, kControl = 1, kSpace = 2, kPunct = 3, kMark = 4 };
+enum class CharClass : uint32_t { kOther = 0, kControl = 1, kPunct = 2, kMark = 3 };
+
+struct CodePointRange {
+  char32_t first, last;
+};
 
 struct LowerRun {
   char32_t first;   // first mapped code point
@@ -27,16 +32,12 @@ struct Decomposition {
   uint8_t length;
 };
 
-struct Composition {
-  char32_t first, second, composite;
-};
-
 #include "unicode_tables.inc"
 
 constexpr char32_t kMaxCodePoint = 0x10FFFF;
 constexpr char32_t kReplacement = 0xFFFD;
 
-// Hangul syllables are decomposed and composed algorithmically (Unicode 15, section 3.12).
+// Hangul syllables are decomposed algorithmically (Unicode 15, section 3.12).
 constexpr char32_t kSBase = 0xAC00, kLBase = 0x1100, kVBase = 0x1161, kTBase = 0x11A7;
 constexpr char32_t kLCount = 19, kVCount = 21, kTCount = 28;
 constexpr char32_t kNCount = kVCount * kTCount, kSCount = kLCount * kNCount;
@@ -47,13 +48,6 @@ CharClass ClassOf(char32_t cp) {
   const uint32_t key = (static_cast<uint32_t>(cp) << 3) | 7u;
   const uint32_t* it = std::upper_bound(std::begin(kCategoryRuns), std::end(kCategoryRuns), key);
   return static_cast<CharClass>(*(it - 1) & 7u);
-}
-
-uint8_t CombiningClass(char32_t cp) {
-  if (cp < 0x300 || cp > kMaxCodePoint) return 0;
-  const uint32_t key = (static_cast<uint32_t>(cp) << 8) | 0xFFu;
-  const uint32_t* it = std::upper_bound(std::begin(kCccRuns), std::end(kCccRuns), key);
-  return static_cast<uint8_t>(*(it - 1) & 0xFFu);
 }
 
 void AppendDecomposed(char32_t cp, std::u32string* out) {
@@ -87,24 +81,6 @@ void CanonicalOrder(std::u32string* s) {
     }
     (*s)[j] = cp;
   }
-}
-
-// Primary composite of a pair, or 0 when there is none.
-char32_t Compose(char32_t first, char32_t second) {
-  if (first >= kLBase && first < kLBase + kLCount && second >= kVBase && second < kVBase + kVCount) {
-    return kSBase + ((first - kLBase) * kVCount + (second - kVBase)) * kTCount;
-  }
-  if (first >= kSBase && first < kSBase + kSCount && (first - kSBase) % kTCount == 0 && second > kTBase &&
-      second < kTBase + kTCount) {
-    return first + (second - kTBase);
-  }
-  const Composition* it =
-      std::lower_bound(std::begin(kCompositions), std::end(kCompositions), Composition{first, second, 0},
-                       [](const Composition& a, const Composition& b) {
-                         return a.first != b.first ? a.first < b.first : a.second < b.second;
-                       });
-  if (it == std::end(kCompositions) || it->first != first || it->second != second) return 0;
-  return it->composite;
 }
 
 // Bytes 2..4 of a sequence lie in [0x80, 0xBF]; the second byte's range depends on the lead byte
@@ -196,14 +172,9 @@ bool IsControl(char32_t cp) {
 }
 
 bool IsWhitespace(char32_t cp) {
-  if (cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r') return true;
-  if (cp < 0x80) return false;
-  return ClassOf(cp) == CharClass::kSpace;
-}
-
-bool IsSplitSpace(char32_t cp) {
-  return cp == 0x0B || cp == 0x0C || (cp >= 0x1C && cp <= 0x1F) || cp == 0x85 || cp == 0x2028 ||
-         cp == 0x2029 || IsWhitespace(cp);
+  if (cp < 0x80) return cp == ' ' || (cp >= '\t' && cp <= '\r');
+  return std::any_of(std::begin(kWhiteSpace), std::end(kWhiteSpace),
+                     [cp](const CodePointRange& r) { return cp >= r.first && cp <= r.last; });
 }
 
 bool IsPunctuation(char32_t cp) {
@@ -214,10 +185,11 @@ bool IsPunctuation(char32_t cp) {
   return ClassOf(cp) == CharClass::kPunct;
 }
 
+// BERT's blocks, except that Hugging Face's Rust tokenizer starts the fifth at U+2B920, not U+2B820.
 bool IsCjk(char32_t cp) {
   return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
          (cp >= 0x20000 && cp <= 0x2A6DF) || (cp >= 0x2A700 && cp <= 0x2B73F) ||
-         (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B820 && cp <= 0x2CEAF) ||
+         (cp >= 0x2B740 && cp <= 0x2B81F) || (cp >= 0x2B920 && cp <= 0x2CEAF) ||
          (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x2F800 && cp <= 0x2FA1F);
 }
 
@@ -254,6 +226,13 @@ void ToLower(std::u32string_view in, std::u32string* out) {
   for (char32_t cp : in) AppendLower(cp, out);
 }
 
+uint8_t CombiningClass(char32_t cp) {
+  if (cp < 0x300 || cp > kMaxCodePoint) return 0;
+  const uint32_t key = (static_cast<uint32_t>(cp) << 8) | 0xFFu;
+  const uint32_t* it = std::upper_bound(std::begin(kCccRuns), std::end(kCccRuns), key);
+  return static_cast<uint8_t>(*(it - 1) & 0xFFu);
+}
+
 void Nfd(std::u32string_view in, std::u32string* out) {
   out->clear();
   // Nothing below U+00C0 decomposes or reorders.
@@ -263,36 +242,6 @@ void Nfd(std::u32string_view in, std::u32string* out) {
   }
   for (char32_t cp : in) AppendDecomposed(cp, out);
   CanonicalOrder(out);
-}
-
-void Nfc(std::u32string_view in, std::u32string* out) {
-  // Text below U+0300 is always in NFC (the first NFC_Quick_Check=No/Maybe code point is U+0300).
-  if (std::all_of(in.begin(), in.end(), [](char32_t cp) { return cp < 0x300; })) {
-    out->assign(in);
-    return;
-  }
-  Nfd(in, out);
-  std::u32string& s = *out;
-  constexpr size_t kNone = static_cast<size_t>(-1);
-  size_t starter = kNone;  // index in the output of the last starter
-  int last_ccc = 0;        // combining class of the last code point kept
-  size_t w = 0;
-  for (size_t r = 0; r < s.size(); ++r) {
-    const char32_t cp = s[r];
-    const int ccc = CombiningClass(cp);
-    // cp is blocked from the starter unless adjacent to it or preceded by a lower, non-zero class.
-    if (starter != kNone && (w == starter + 1 || (last_ccc != 0 && last_ccc < ccc))) {
-      const char32_t composite = Compose(s[starter], cp);
-      if (composite != 0) {
-        s[starter] = composite;
-        continue;
-      }
-    }
-    if (ccc == 0) starter = w;
-    last_ccc = ccc;
-    s[w++] = cp;
-  }
-  s.resize(w);
 }
 
 void StripAccents(std::u32string_view in, std::u32string* out) {

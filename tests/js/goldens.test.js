@@ -60,8 +60,10 @@ describe.each(VARIANTS)('%s build', (variantName, options) => {
       expect(c.hiddenSize).toBe(golden.cases[0].last_hidden_state[0].length);
       expect(c.vocabSize).toBe(30522);
       expect(c.maxPositions).toBe(512);
-      expect(c.hasMlmHead).toBe(name !== 'bare-random');
-      expect(c.hasPooler).toBe(true);
+      expect(model.info.heads.fillMask).toBe(name !== 'bare-random');
+      expect(model.info.heads.pooler).toBe(true);
+      expect(model.info.heads.nextSentence).toBe(name === 'small-random');
+      expect(model.info.architecture).toBe(name === 'bare-random' ? 'BertModel' : 'BertForMaskedLM');
     });
 
     test.each(cases)('tokenizer ids of case %s', (id, c) => {
@@ -74,12 +76,12 @@ describe.each(VARIANTS)('%s build', (variantName, options) => {
 
     test.each(cases)('hidden states and pooled output of case %s', async (id, c) => {
       const out = await model.encode(c.text, { pair: c.pair ?? null });
-      expectEncodingMatches(golden, c, out, model.info.config.hasPooler);
+      expectEncodingMatches(golden, c, out, model.info.heads.pooler);
     });
 
     if (name === 'bare-random') {
-      test('fill-mask rejects with E_NO_MLM_HEAD; encode and embed still work', async () => {
-        await bertError(model.fillMask('a [MASK] b'), 'E_NO_MLM_HEAD', /masked-LM head/);
+      test('fill-mask rejects with E_NO_HEAD; encode and embed still work', async () => {
+        await bertError(model.fillMask('a [MASK] b'), 'E_NO_HEAD', /masked-LM head/);
         const c = golden.cases.find((x) => x.id === 'capital');
         expectEncodingMatches(golden, c, await model.encode(c.text), true);
         const emb = await model.embed(c.text, { pooling: 'cls' });
@@ -87,6 +89,22 @@ describe.each(VARIANTS)('%s build', (variantName, options) => {
         expect(maxAbsDiff(emb.data, c.last_hidden_state[0])).toBeLessThanOrEqual(golden.tolerance.last_hidden_state_abs);
       });
       return;
+    }
+
+    if (name === 'small-random') {
+      // The golden's nsp_is_next = P(IsNext) of each case's exact input (pre-tokenized here, so single
+      // texts count too); the sentence pair also as text, alone.
+      test('next-sentence prediction of every case as one batch, and of the pair alone', async () => {
+        const inputs = golden.cases.map((c) => ({ inputIds: c.input_ids, tokenTypeIds: c.token_type_ids }));
+        const results = await model.nextSentence(inputs);
+        golden.cases.forEach((c, i) => {
+          expect(Math.abs(results[i].score - c.nsp_is_next)).toBeLessThanOrEqual(1e-3 * c.nsp_is_next);
+          expect(results[i].isNext).toBe(c.nsp_is_next >= 0.5);
+        });
+        const c = golden.cases.find((x) => x.pair !== undefined);
+        const alone = await model.nextSentence(c.text, c.pair);
+        expect(Math.abs(alone.score - c.nsp_is_next)).toBeLessThanOrEqual(1e-3 * c.nsp_is_next);
+      });
     }
 
     test.each(maskCases)('fill-mask top-10 of case %s', async (id, c) => {

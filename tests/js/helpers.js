@@ -15,8 +15,10 @@ export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
 export const modelDir = (name) => join(MODELS, name);
 
-/** The files a folder load reads, in the Hugging Face layout. */
+/** The files of the tiny-random folder, in the Hugging Face layout. */
 export const FOLDER_FILES = ['config.json', 'vocab.txt', 'tokenizer_config.json', 'model.safetensors'];
+/** What a folder load asks for: every file it may use (optional ones answer 404 when absent). */
+export const FOLDER_REQUESTS = [...FOLDER_FILES, 'tokenizer.json', 'modules.json', 'sentence_bert_config.json'];
 
 export function folderSize(name, files = FOLDER_FILES) {
   return files.reduce((sum, f) => sum + statSync(join(modelDir(name), f)).size, 0);

@@ -174,7 +174,7 @@ describe.each(VARIANTS)('%s build', (variantName, options) => {
     });
 
     test('an unknown pooling is E_INVALID_ARGUMENT', async () => {
-      await bertError(model.embed('text', { pooling: 'max' }), 'E_INVALID_ARGUMENT', /pooling/);
+      await bertError(model.embed('text', { pooling: 'sum' }), 'E_INVALID_ARGUMENT', /pooling/);
     });
   });
 
@@ -196,6 +196,15 @@ describe.each(VARIANTS)('%s build', (variantName, options) => {
       expect(without.attentions).toBeNull();
       expect(withA.lastHiddenState).toEqual(without.lastHiddenState);
       expect(withA.pooled).toEqual(without.pooled);
+    });
+
+    test('fillMask with outputAttentions: the predictions and encode\'s attentions in one call', async () => {
+      const text = 'attention please [MASK]';
+      const both = await model.fillMask(text, { topK: 3, outputAttentions: true });
+      expect(both.predictions).toEqual(await model.fillMask(text, { topK: 3 }));
+      const encoded = await model.encode(text, { outputAttentions: true });
+      expect(both.tokens).toEqual(encoded.tokens);
+      expect(both.attentions).toEqual(encoded.attentions);
     });
 
     test('result shape: tokens, ids, hidden states [T, hidden], pooled [hidden]', async () => {

@@ -14,14 +14,25 @@ describe.each(VARIANTS)('%s build', (variantName, options) => {
   });
   afterAll(() => model?.dispose());
 
-  test('a single text: [CLS] ... [SEP], type 0, attention mask all ones', () => {
+  test('a single text: [CLS] ... [SEP], type 0, attention mask all ones, spans and words', () => {
     const enc = model.tokenizer.encode('Hello world!');
     expect(enc).toEqual({
       inputIds: [CLS, 7592, 2088, 999, SEP],
       tokenTypeIds: [0, 0, 0, 0, 0],
       attentionMask: [1, 1, 1, 1, 1],
       tokens: ['[CLS]', 'hello', 'world', '!', '[SEP]'],
+      offsets: [[0, 0], [0, 5], [6, 11], [11, 12], [0, 0]],
+      wordIds: [null, 0, 1, 2, null],
+      sequenceIds: [null, 0, 0, 0, null],
     });
+  });
+
+  test('offsets are string indices: astral characters count two, accents map to their source', () => {
+    const text = 'Caf\u00e9 \u{1F600} nai\u0308ve [MASK]!';
+    const enc = model.tokenizer.encode(text);
+    const spans = enc.offsets.slice(1, -1).map(([start, end]) => text.slice(start, end));
+    expect(enc.tokens.slice(1, -1)).toEqual(['cafe', '[UNK]', 'naive', '[MASK]', '!']);
+    expect(spans).toEqual(['Caf\u00e9', '\u{1F600}', 'nai\u0308ve', '[MASK]', '!']);
   });
 
   test('a sentence pair: [CLS] a [SEP] b [SEP] with token types 0 then 1', () => {

@@ -141,8 +141,8 @@ int Pool(int threads) {
 }
 
 // The peerbench token pattern: ids[i] = (1000 + 7919 i) mod 29000 + 1000, [CLS] first, [SEP] last.
-bert::Encoding Pattern(int t, bool mask) {
-  bert::Encoding e;
+bert::TokenizedText Pattern(int t, bool mask) {
+  bert::TokenizedText e;
   for (int i = 0; i < t; ++i) e.input_ids.push_back((1000 + 7919 * i) % 29000 + 1000);
   e.input_ids.front() = 101;
   e.input_ids.back() = 102;
@@ -162,7 +162,7 @@ double ReferenceDiff(bert::Model& model, const std::string& dir, int t) {
   std::vector<int> positions(static_cast<size_t>(t));
   for (int i = 0; i < t; ++i) positions[i] = i;
   std::vector<float> logits;
-  if (!model.Logits(Pattern(t, false), positions, &logits).ok()) return -1;
+  if (!model.MaskedLmLogits(Pattern(t, false), positions, &logits).ok()) return -1;
   double max = 0;
   for (size_t i = 0; i < logits.size(); ++i) max = std::max(max, static_cast<double>(std::abs(logits[i] - reference[i])));
   return max;
@@ -177,7 +177,7 @@ int Model(const std::string& dir, int threads, const std::string& reference) {
   }
   const double load_ms = Ms(t0, Clock::now());
   // First answer after load (cold start), then the steady state.
-  const bert::Encoding first = Pattern(16, true);
+  const bert::TokenizedText first = Pattern(16, true);
   std::vector<bert::FillMaskResult> results;
   const auto t1 = Clock::now();
   (void)model->FillMask({&first, 1}, 5, &results);
@@ -187,7 +187,7 @@ int Model(const std::string& dir, int threads, const std::string& reference) {
       "\"peak_memory_mb\":%.1f}\n",
       Where(), model->threads(), load_ms, first_answer_ms, PeakMemoryMb());
   for (int t : {16, 128, 512}) {
-    const bert::Encoding enc = Pattern(t, true);
+    const bert::TokenizedText enc = Pattern(t, true);
     const Timing timing = Measure([&] { (void)model->FillMask({&enc, 1}, 5, &results); }, t == 512 ? 1 : 2,
                                   t == 512 ? 5 : 10, t == 512 ? 0 : 2000);
     std::printf(
