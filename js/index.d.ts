@@ -285,12 +285,12 @@ export type TaskMethod = 'fillMask' | 'embed' | 'encode' | 'classify' | 'classif
 /** Pipeline task name -> method name. */
 export declare const PIPELINES: Readonly<Record<PipelineTask, TaskMethod>>;
 
-export interface Pipeline<M extends TaskMethod> {
-  (...args: Parameters<BertModel[M]>): ReturnType<BertModel[M]>;
+/** The task's method (same arguments and results), with the task, the model and dispose(). */
+export type Pipeline<M extends TaskMethod> = BertModel[M] & {
   readonly task: PipelineTask;
   readonly model: BertModel;
   dispose(): void;
-}
+};
 
 type PipelineMethod<T extends PipelineTask> = T extends 'fill-mask' ? 'fillMask'
   : T extends 'feature-extraction' ? 'embed'
