@@ -19,21 +19,8 @@ using nlohmann::json;
 using testing::ModelDir;
 using testing::ReadGolden;
 
-struct GoldenModel {
-  json golden;
-  std::unique_ptr<Model> model;
-};
-
-GoldenModel& Load(const std::string& name) {
-  static std::map<std::string, GoldenModel> cache;
-  GoldenModel& g = cache[name];
-  if (!g.model) {
-    g.golden = ReadGolden(name);
-    const Status st = Model::LoadFromDirectory(ModelDir(name), {.threads = 1}, &g.model);
-    EXPECT_TRUE(st.ok()) << st.message();
-  }
-  return g;
-}
+using testing::GoldenModel;
+GoldenModel& Load(const std::string& name) { return testing::LoadGoldenModel(name); }
 
 // The golden case with this id; GoogleTest reports the exception as a failure if it is missing.
 const json& CaseById(const GoldenModel& g, const std::string& id) {

@@ -18,23 +18,10 @@ using nlohmann::json;
 using testing::ModelDir;
 using testing::ReadGolden;
 
-struct Folder {
-  json golden;
-  std::unique_ptr<Model> model;
-};
+using testing::GoldenModel;
+GoldenModel& Load(const std::string& name) { return testing::LoadGoldenModel(name); }
 
-Folder& Load(const std::string& name) {
-  static std::map<std::string, Folder> cache;
-  Folder& f = cache[name];
-  if (!f.model) {
-    f.golden = ReadGolden(name);
-    const Status st = Model::LoadFromDirectory(ModelDir(name), {.threads = 1}, &f.model);
-    EXPECT_TRUE(st.ok()) << name << ": " << st.message();
-  }
-  return f;
-}
-
-double Tol(const Folder& f, const char* key) { return f.golden["tolerance"][key].get<double>(); }
+double Tol(const GoldenModel& f, const char* key) { return f.golden["tolerance"][key].get<double>(); }
 
 // Code-point index of a byte offset (the goldens count characters, as Python does).
 uint32_t CharIndex(std::string_view text, uint32_t byte) {
@@ -82,7 +69,7 @@ const char* kTaskFolders[] = {"tiny-seqcls", "tiny-ner", "tiny-qa", "tiny-distil
 
 TEST(TaskGoldens, TokensOffsetsAndWordsEqualTheRustTokenizer) {
   for (const char* name : kTaskFolders) {
-    Folder& f = Load(name);
+    GoldenModel& f = Load(name);
     ASSERT_TRUE(f.model) << name;
     for (const json& c : f.golden["cases"]) {
       if (!c.contains("input_ids")) continue;  // long_context: windows only
@@ -110,7 +97,7 @@ TEST(TaskGoldens, TokensOffsetsAndWordsEqualTheRustTokenizer) {
 // Head logits alone, batched, and on 3 threads.
 TEST(TaskGoldens, HeadLogitsAloneBatchedAndThreaded) {
   for (const char* name : {"tiny-seqcls", "tiny-ner", "tiny-qa", "tiny-distilbert-sst2"}) {
-    Folder& f = Load(name);
+    GoldenModel& f = Load(name);
     ASSERT_TRUE(f.model) << name;
     std::vector<TokenizedText> batch;
     std::vector<std::vector<double>> want;
@@ -145,7 +132,7 @@ TEST(TaskGoldens, HeadLogitsAloneBatchedAndThreaded) {
 
 TEST(TaskGoldens, SequenceClassificationScores) {
   for (const char* name : {"tiny-seqcls", "tiny-distilbert-sst2"}) {
-    Folder& f = Load(name);
+    GoldenModel& f = Load(name);
     ASSERT_TRUE(f.model);
     std::vector<TokenizedText> batch;
     for (const json& c : f.golden["cases"]) batch.push_back(CaseInput(*f.model, c));
@@ -164,7 +151,7 @@ TEST(TaskGoldens, SequenceClassificationScores) {
 }
 
 TEST(TaskGoldens, NerEntitiesSimpleAggregation) {
-  Folder& f = Load("tiny-ner");
+  GoldenModel& f = Load("tiny-ner");
   ASSERT_TRUE(f.model);
   std::vector<std::string> texts;
   for (const json& c : f.golden["cases"]) texts.push_back(c["text"]);
@@ -191,7 +178,7 @@ TEST(TaskGoldens, NerEntitiesSimpleAggregation) {
 }
 
 TEST(TaskGoldens, QuestionAnsweringTopThreeWithWindows) {
-  Folder& f = Load("tiny-qa");
+  GoldenModel& f = Load("tiny-qa");
   ASSERT_TRUE(f.model);
   for (int threads : {1, 3}) {
     f.model->SetThreads(threads);
@@ -214,7 +201,7 @@ TEST(TaskGoldens, QuestionAnsweringTopThreeWithWindows) {
 }
 
 TEST(TaskGoldens, DistilBertFillMaskAndHiddenStates) {
-  Folder& f = Load("tiny-distilbert");
+  GoldenModel& f = Load("tiny-distilbert");
   ASSERT_TRUE(f.model);
   for (const json& c : f.golden["cases"]) {
     const TokenizedText t = CaseInput(*f.model, c);
@@ -241,7 +228,7 @@ TEST(TaskGoldens, DistilBertFillMaskAndHiddenStates) {
 }
 
 TEST(TaskGoldens, SentenceTransformersEmbeddingsFollowTheFolder) {
-  Folder& f = Load("tiny-sentence-transformer");
+  GoldenModel& f = Load("tiny-sentence-transformer");
   ASSERT_TRUE(f.model);
   const SentenceTransformersConfig& st = f.model->sentence_config();
   EXPECT_EQ(st.embedding.pooling, Pooling::kMean);
@@ -260,7 +247,7 @@ TEST(TaskGoldens, SentenceTransformersEmbeddingsFollowTheFolder) {
 }
 
 TEST(TaskGoldens, NextSentencePredictionOnThePretrainingHead) {
-  Folder& f = Load("small-random");
+  GoldenModel& f = Load("small-random");
   ASSERT_TRUE(f.model);
   std::vector<TokenizedText> batch;
   for (const json& c : f.golden["cases"]) batch.push_back(CaseInput(*f.model, c));
@@ -276,8 +263,8 @@ TEST(TaskGoldens, NextSentencePredictionOnThePretrainingHead) {
 }
 
 TEST(TaskGoldens, TasksWithoutTheirHeadAreNoHeadNamingTheArchitecture) {
-  Folder& seqcls = Load("tiny-seqcls");
-  Folder& ner = Load("tiny-ner");
+  GoldenModel& seqcls = Load("tiny-seqcls");
+  GoldenModel& ner = Load("tiny-ner");
   ASSERT_TRUE(seqcls.model && ner.model);
   const TokenizedText t = Tokenize(*seqcls.model, "a [MASK] b", json());
   std::vector<FillMaskResult> fill;

@@ -1,14 +1,19 @@
-// Helpers shared by the native tests: model paths, goldens, and a safetensors writer.
+// Helpers shared by the native tests: model paths, goldens and their models, and a safetensors writer.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "model.h"
 
 namespace bert::testing {
 
@@ -23,6 +28,23 @@ inline std::string ReadText(const std::string& path) {
 
 inline nlohmann::json ReadGolden(const std::string& model) {
   return nlohmann::json::parse(ReadText(ModelDir(model) + "/golden.json"));
+}
+
+// A shared model folder with its golden.json, loaded once per test binary (1 thread).
+struct GoldenModel {
+  nlohmann::json golden;
+  std::unique_ptr<Model> model;
+};
+
+inline GoldenModel& LoadGoldenModel(const std::string& name) {
+  static std::map<std::string, GoldenModel> cache;
+  GoldenModel& g = cache[name];
+  if (!g.model) {
+    g.golden = ReadGolden(name);
+    const Status st = Model::LoadFromDirectory(ModelDir(name), {.threads = 1}, &g.model);
+    if (!st.ok()) ADD_FAILURE() << name << ": " << st.message();
+  }
+  return g;
 }
 
 // Writes a safetensors file: tensors are laid out in insertion order.
