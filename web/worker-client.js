@@ -42,6 +42,9 @@ export class BertWorkerModel {
    * are resolved against the page. Blobs and Files are passed to the worker as they are.
    */
   static async load(source, { threads, variant, onProgress, signal } = {}) {
+    if (typeof Worker !== 'function') {
+      throw new BertError('E_WORKER', 'Web Workers are not available here (Node has none): use BertModel from bert-wasm');
+    }
     const worker = new Worker(new URL('./bert-worker.js', import.meta.url), { type: 'module' });
     const client = new BertWorkerModel(worker);
     const absolute = (s) => (typeof s === 'string' || s instanceof URL ? new URL(s, location.href).href : s);

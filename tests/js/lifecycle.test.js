@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { REPO, modelDir } from './helpers.js';
+import { REPO, bertError, modelDir } from './helpers.js';
 
 const DIST = pathToFileURL(join(REPO, 'dist/index.js')).href;
 const TINY = modelDir('tiny-random');
@@ -93,3 +93,10 @@ test("a host's own unhandledRejection handler still keeps the process alive afte
     stdout: 'host handled: app failure\nstill running\n',
   });
 }, 60000);
+
+describe('bert-wasm/worker outside a browser', () => {
+  test('BertWorkerModel.load rejects with E_WORKER, not a ReferenceError', async () => {
+    const { BertWorkerModel } = await import('../../dist/worker-client.js');
+    await bertError(BertWorkerModel.load('/nowhere/'), 'E_WORKER', /Web Workers are not available/);
+  });
+});
