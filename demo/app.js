@@ -1,21 +1,104 @@
-// The demo page: a sentence with [MASK]s in, ranked predictions and an attention view out. All
-// inference runs in a Web Worker (BertWorkerModel), so typing never freezes the page.
+// The demo page: the loaded model's tasks, each with its own input and view. Fill-mask (ranked predictions
+// and the attention of the same forward pass), text classification (label bars), NER (entity spans over the
+// text), question answering (the answer marked in the context) and sentence similarity (a cosine matrix).
+// All inference runs in a Web Worker (BertWorkerModel), so typing never freezes the page; the latest
+// input wins.
 import { BertWorkerModel } from '../dist/worker-client.js';
 
 const $ = (id) => document.getElementById(id);
 const MASK = '[MASK]';
 const HUGGING_FACE_BERT = 'https://huggingface.co/google-bert/bert-base-uncased/resolve/main/';
 
+const splitLines = (text) => text.split('\n').map((s) => s.trim()).filter(Boolean);
+const percent = (p) => `${(100 * p).toFixed(1)}%`;
+
+// One view per pipeline task, in the order of the task tabs. `input` names the input block; examples
+// are the first cases of the shared task goldens.
+const VIEWS = {
+  'fill-mask': {
+    tab: 'Fill-mask',
+    picker: 'fill-mask',
+    input: 'text-input',
+    title: 'Sentence',
+    results: 'Predictions',
+    help: 'Type a sentence with [MASK]: the predictions update as you type.',
+    example: { text: 'The capital of France is [MASK].' },
+    empty: ({ text }) => (text.includes(MASK) ? null : 'Add a [MASK] to see predictions.'),
+    run: (model, { text }) => model.fillMask(text, { topK: 5, outputAttentions: true }),
+    tokens: (result) => result.tokens.length,
+    render: renderFillMask,
+  },
+  'text-classification': {
+    tab: 'Classification',
+    picker: 'text classification',
+    input: 'text-input',
+    title: 'Text',
+    results: 'Labels',
+    help: 'The model scores every label of the text.',
+    example: { text: 'I absolutely loved this movie, the acting was wonderful!' },
+    empty: ({ text }) => (text.trim() ? null : 'Type a text to classify.'),
+    run: (model, { text }) => model.classify(text, { topK: null }),
+    render: renderLabels,
+  },
+  'token-classification': {
+    tab: 'Entities',
+    picker: 'NER',
+    input: 'text-input',
+    title: 'Text',
+    results: 'Entities',
+    help: 'Named entities are marked in the text with their group and score.',
+    example: { text: 'Wolfgang Amadeus Mozart lived in Salzburg and Vienna.' },
+    empty: ({ text }) => (text.trim() ? null : 'Type a text to find its entities.'),
+    run: (model, { text }) => model.classifyTokens(text),
+    render: renderEntities,
+  },
+  'question-answering': {
+    tab: 'Question answering',
+    picker: 'question answering',
+    input: 'qa-input',
+    title: 'Question and context',
+    results: 'Answers',
+    help: 'The answer is a span of the context; long contexts are read in overlapping windows.',
+    example: {
+      question: 'What is the capital of France?',
+      context: 'Paris is the capital and most populous city of France, with an estimated population of over two million residents.',
+    },
+    empty: ({ question, context }) => (question.trim() && context.trim() ? null : 'Type a question and a context.'),
+    run: (model, { question, context }) => model.answer(question, context, { topK: 3 }),
+    render: renderAnswers,
+  },
+  'feature-extraction': {
+    tab: 'Similarity',
+    picker: 'embeddings',
+    input: 'sentences-input',
+    title: 'Sentences',
+    results: 'Cosine similarity',
+    help: 'One sentence per line: each is embedded, and every pair compared.',
+    example: { text: 'A man is eating food.\nA man is eating a piece of bread.\nThe girl is carrying a baby.\nA man is riding a horse.' },
+    empty: ({ text }) => (splitLines(text).length >= 2 ? null : 'Type two or more sentences, one per line.'),
+    run: (model, { text }) => model.embed(splitLines(text)),
+    render: renderSimilarity,
+  },
+};
+const TASK_ORDER = Object.keys(VIEWS);
+
 const state = {
   model: null,       // the BertWorkerModel in use
   modelName: '',
+  modelUrl: null,    // its URL when it came from one (deep links name it)
   weightBytes: 0,
+  loading: false,
   loadId: 0,         // the latest load wins
-  predictId: 0,      // the latest prediction wins
-  attention: null,   // {tokens, data, dims} of the last prediction
+  predictId: 0,      // the latest input wins
+  task: null,        // the task shown
+  primary: null,     // the loaded model's own task (its head's)
+  inputs: Object.fromEntries(TASK_ORDER.map((t) => [t, { ...VIEWS[t].example }])),  // each task keeps its input
+  link: null,        // the deep link's task and inputs, applied when its model has loaded
+  choices: [],       // the picker's models: {name, url, task?}
+  attention: null,   // {tokens, attentions} of the last fill-mask
   query: 0,          // token index whose attention is shown
   lastMs: null,
-  lastTokens: 0,
+  lastTokens: null,
 };
 
 const formatBytes = (n) =>
@@ -24,19 +107,30 @@ const formatBytes = (n) =>
 function setState(name) {
   document.body.dataset.state = name;
 }
+const settle = () => setState(state.loading ? 'loading' : state.model ? 'ready' : 'error');
 
 function showError(element, message) {
   element.textContent = message ?? '';
   element.hidden = !message;
 }
 
+const element = (tag, className, text) => {
+  const e = document.createElement(tag);
+  if (className) e.className = className;
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+
 // ---- model loading ------------------------------------------------------------------------------
 
 async function loadModel(source, name) {
   const loadId = ++state.loadId;
+  state.loading = true;
   setState('loading');
   showError($('model-error'), null);
   $('progress').hidden = false;
+  $('progress-fill').style.width = '0';
+  $('progress-text').textContent = '';
   let total;
   const onProgress = ({ loaded, total: t }) => {
     if (loadId !== state.loadId) return;
@@ -48,41 +142,68 @@ async function loadModel(source, name) {
     const model = await BertWorkerModel.load(source, { onProgress });
     if (loadId !== state.loadId) return model.dispose();  // a newer load started meanwhile
     state.model?.dispose();
-    Object.assign(state, { model, modelName: name, weightBytes: total });
-    if (typeof source === 'string') {
-      setUrlParam('model', source);
-      selectModelOption(source, name);
-    }
+    const url = typeof source === 'string' ? source : null;
+    const tasks = viewsOf(model.info);
+    const primary = tasks[0];
+    const task = state.link?.task && tasks.includes(state.link.task) ? state.link.task : primary;
+    Object.assign(state, { model, modelName: name, modelUrl: url, weightBytes: total, primary, loading: false });
+    document.body.dataset.model = url ?? '';
+    if (url) selectModelOption(url, name, primary);
+    applyLink(task);
+    state.link = null;
     renderModelInfo();
+    setTask(task);
     setState('ready');
     predict();
   } catch (error) {
     if (loadId !== state.loadId) return;
+    state.loading = false;
     const keep = state.model ? ` Still using ${state.modelName}.` : '';
     showError($('model-error'), `Could not load ${name}: ${error.message} (${error.code ?? 'error'}).${keep}`);
-    setState(state.model ? 'ready' : 'error');
+    settle();
   } finally {
     if (loadId === state.loadId) $('progress').hidden = true;
   }
 }
 
+// The page's views a model can run, its own task first (feature extraction is every model's fallback).
+const viewsOf = (info) => TASK_ORDER.filter((t) => info.tasks.includes(t));
+
+const optionText = (name, task) => (VIEWS[task] ? `${name} — ${VIEWS[task].picker}` : name);
+
+function fillModelSelect() {
+  $('model-select').replaceChildren(
+    ...state.choices.map((c) => {
+      const option = new Option(optionText(c.name, c.task), c.url);
+      option.dataset.name = c.name;
+      if (c.task) option.dataset.task = c.task;
+      return option;
+    }),
+  );
+}
+
 // Shows the loaded model in the picker, adding it when it came from a link or the URL field.
-function selectModelOption(url, name) {
+function selectModelOption(url, name, task) {
   const select = $('model-select');
   let option = [...select.options].find((o) => o.value === url);
-  if (!option) select.append((option = new Option(name, url)));
+  if (!option) {
+    select.append((option = new Option('', url)));
+    option.dataset.name = name;
+  }
+  option.dataset.task = task;
+  option.textContent = optionText(option.dataset.name, task);
   select.value = url;
 }
 
 function renderModelInfo() {
-  const c = state.model.info.config;
+  const { config: c, architecture, labels, heads } = state.model.info;
   const params =
     c.vocabSize * c.hiddenSize + (c.maxPositions + c.typeVocabSize) * c.hiddenSize +
     c.numLayers * (4 * c.hiddenSize * c.hiddenSize + 2 * c.hiddenSize * c.intermediateSize);
+  const labelText = heads.classification ? `; labels ${labels.join(', ')}` : heads.tokenClassification ? `; ${labels.length} token labels` : '';
   $('model-info').textContent =
-    `${state.modelName}: ${c.numLayers} layers, hidden ${c.hiddenSize}, ${c.numHeads} heads, ` +
-    `intermediate ${c.intermediateSize}, ≈${(params / 1e6).toFixed(1)}M parameters, ${formatBytes(state.weightBytes)}` +
-    (c.hasMlmHead ? '' : ' (no masked-LM head: it cannot fill masks)');
+    `${state.modelName} (${architecture}): ${c.numLayers} layers, hidden ${c.hiddenSize}, ${c.numHeads} heads, ` +
+    `intermediate ${c.intermediateSize}, ≈${(params / 1e6).toFixed(1)}M parameters, ${formatBytes(state.weightBytes)}${labelText}`;
   fillSelect($('layer'), c.numLayers, c.numLayers - 1);
   fillSelect($('head'), c.numHeads, 0);
   renderStatus();
@@ -115,73 +236,167 @@ function loadFiles(fileList) {
   loadModel(source, `local files (${source.weights.name})`);
 }
 
-// ---- predictions --------------------------------------------------------------------------------
+// ---- tasks: inputs, tabs --------------------------------------------------------------------------
+
+function readInput(task) {
+  if (VIEWS[task].input === 'qa-input') return { question: $('question').value, context: $('context').value };
+  return { text: (VIEWS[task].input === 'sentences-input' ? $('sentences') : $('sentence')).value };
+}
+
+function writeInput(task, input) {
+  if (VIEWS[task].input === 'qa-input') {
+    $('question').value = input.question;
+    $('context').value = input.context;
+  } else {
+    (VIEWS[task].input === 'sentences-input' ? $('sentences') : $('sentence')).value = input.text;
+  }
+}
+
+// A deep link's inputs go to the task they fit: question and context to question answering, text to the others.
+function applyLink(task) {
+  if (!state.link || state.link.applied?.includes(task)) return;  // once per task: typing meanwhile wins
+  state.link.applied = [...(state.link.applied ?? []), task];
+  const { text, question, context } = state.link;
+  if (VIEWS[task].input === 'qa-input') {
+    if (question !== undefined || context !== undefined) {
+      state.inputs[task] = { question: question ?? '', context: context ?? '' };
+    }
+  } else if (text !== undefined) {
+    state.inputs[task] = { text };
+  }
+  if (state.task === task) writeInput(task, state.inputs[task]);
+}
+
+function setTask(task) {
+  if (state.task) state.inputs[state.task] = readInput(state.task);
+  state.task = task;
+  const view = VIEWS[task];
+  document.body.dataset.task = task;
+  for (const block of document.querySelectorAll('.task-input')) block.hidden = block.id !== view.input;
+  writeInput(task, state.inputs[task]);
+  $('mask-tools').hidden = task !== 'fill-mask';
+  $('input-title').textContent = view.title;
+  $('input-help').textContent = view.help;
+  $('results-title').textContent = view.results;
+  for (const v of document.querySelectorAll('.task-view')) v.hidden = v.dataset.view !== task;
+  $('attention-panel').hidden = task !== 'fill-mask';
+  $('results-panel').classList.toggle('wide', task !== 'fill-mask');
+  showError($('text-error'), null);
+  clearResults();
+  renderTabs();
+  if (task === 'fill-mask') renderWords();
+}
+
+function renderTabs() {
+  const tasks = state.model ? viewsOf(state.model.info) : [];
+  $('task-tabs').hidden = tasks.length < 2;
+  $('task-tabs').replaceChildren(
+    ...tasks.map((t) => {
+      const tab = element('button', 'tab', VIEWS[t].tab);
+      tab.type = 'button';
+      tab.dataset.task = t;
+      tab.setAttribute('role', 'tab');
+      tab.setAttribute('aria-selected', String(t === state.task));
+      tab.onclick = () => {
+        if (t === state.task) return;
+        setTask(t);
+        predict();
+      };
+      return tab;
+    }),
+  );
+}
+
+// ---- running a task -------------------------------------------------------------------------------
 
 let debounce;
 function schedulePredict() {
-  renderWords();
+  if (state.task === 'fill-mask') renderWords();
   clearTimeout(debounce);
   debounce = setTimeout(predict, 250);
 }
 
 async function predict() {
-  const text = $('sentence').value;
-  renderWords();
-  setUrlParam('text', text);
-  if (!state.model) return;
+  clearTimeout(debounce);
+  const task = state.task;
+  const model = state.model;
+  const input = readInput(task);
+  if (task === 'fill-mask') renderWords();
+  if (!model) return;
+  syncUrl(task, input);
   const id = ++state.predictId;
+  const view = VIEWS[task];
   showError($('text-error'), null);
-  if (!text.includes(MASK)) {
-    $('predictions').replaceChildren();
-    $('completed').textContent = 'Add a [MASK] to see predictions.';
+  const message = view.empty(input);
+  if (message) {
+    clearResults(message);
+    markOutcome(task, input, 'empty');
+    settle();
     return;
   }
   setState('predicting');
   try {
     const started = performance.now();
-    const masks = await state.model.fillMask(text, { topK: 5 });
+    const result = await view.run(model, input);
     const ms = performance.now() - started;
-    const encoded = await state.model.encode(text, { outputAttentions: true });
-    if (id !== state.predictId) return;
-    Object.assign(state, { lastMs: ms, lastTokens: encoded.tokens.length });
-    renderPredictions(text, masks);
-    state.attention = encoded;
-    state.query = Math.max(0, encoded.tokens.indexOf(MASK));
-    renderAttention();
+    if (id !== state.predictId || task !== state.task) return;
+    $('results-note').hidden = true;
+    view.render(input, result);
+    markOutcome(task, input, 'result');
+    Object.assign(state, { lastMs: ms, lastTokens: view.tokens?.(result) ?? null });
     renderStatus();
-    setState('ready');
+    settle();
   } catch (error) {
     if (id !== state.predictId) return;
-    $('predictions').replaceChildren();
-    $('completed').textContent = '';
-    showError($('text-error'), `${error.message} (${error.code})`);
-    setState('ready');
+    clearResults();
+    showError($('text-error'), `${error.message} (${error.code ?? 'error'})`);
+    markOutcome(task, input, 'error');
+    settle();
   }
+}
+
+// The results panel says which input it shows and how that ended (result, empty, error): tests and
+// scripts wait on these.
+function markOutcome(task, input, outcome) {
+  const panel = $('results-panel');
+  for (const key of ['text', 'question', 'context']) delete panel.dataset[key];
+  Object.assign(panel.dataset, { task, outcome }, input);
+}
+
+function clearResults(message) {
+  for (const id of ['completed', 'predictions', 'labels', 'entities', 'entity-legend', 'answer-context', 'answers', 'similarity', 'most-similar']) {
+    $(id).replaceChildren();
+  }
+  $('results-note').textContent = message ?? '';
+  $('results-note').hidden = !message;
+  delete $('results-panel').dataset.outcome;
+}
+
+// ---- fill-mask ----------------------------------------------------------------------------------
+
+function renderFillMask({ text }, { predictions, tokens, attentions }) {
+  renderPredictions(text, predictions);
+  state.attention = { tokens, attentions };
+  state.query = Math.max(0, tokens.indexOf(MASK));
+  renderAttention();
 }
 
 function renderPredictions(text, masks) {
   const cards = masks.map((predictions, m) => {
-    const card = document.createElement('div');
-    card.className = 'mask-card';
-    const title = document.createElement('h3');
-    title.textContent = masks.length > 1 ? `[MASK] ${m + 1}` : '[MASK]';
+    const card = element('div', 'mask-card');
+    const title = element('h3', '', masks.length > 1 ? `[MASK] ${m + 1}` : '[MASK]');
     const list = document.createElement('ol');
     for (const p of predictions) {
-      const item = document.createElement('li');
-      item.className = 'prediction';
+      const item = element('li', 'prediction');
       item.dataset.token = p.tokenStr;
       item.dataset.score = String(p.score);
-      item.innerHTML = '<span class="token"></span><span class="score"></span><div class="bar"><div></div></div>';
-      item.querySelector('.token').textContent = p.tokenStr;
-      item.querySelector('.score').textContent = `${(100 * p.score).toFixed(1)}%`;
-      item.querySelector('.bar div').style.width = `${(100 * p.score) / predictions[0].score}%`;
+      item.append(element('span', 'token', p.tokenStr), element('span', 'score', percent(p.score)), bar(p.score / predictions[0].score));
       list.append(item);
     }
     card.append(title, list);
     return card;
   });
   $('predictions').replaceChildren(...cards);
-  $('predictions').dataset.text = text;
 
   // The sentence with each mask's best token, marked; WordPiece continuations join the word before.
   const parts = text.split(MASK);
@@ -190,23 +405,27 @@ function renderPredictions(text, masks) {
     const best = masks[i]?.[0]?.tokenStr;
     if (!best) return nodes.push(MASK, part);
     if (best.startsWith('##') && typeof nodes.at(-1) === 'string') nodes.push(nodes.pop().replace(/\s+$/, ''));
-    const mark = document.createElement('mark');
-    mark.textContent = best.replace(/^##/, '');
-    nodes.push(mark, part);
+    nodes.push(element('mark', '', best.replace(/^##/, '')), part);
   });
   $('completed').replaceChildren(...nodes);
 }
 
-// ---- the sentence's words: click to mask --------------------------------------------------------
+function bar(fraction) {
+  const outer = element('div', 'bar');
+  const inner = document.createElement('div');
+  inner.style.width = `${Math.max(0, Math.min(1, fraction)) * 100}%`;
+  outer.append(inner);
+  return outer;
+}
 
+// The sentence's words: click one to mask it.
 function renderWords() {
   const text = $('sentence').value;
   const words = [...text.matchAll(/\S+/g)];
   $('words').replaceChildren(
     ...words.map((match) => {
-      const button = document.createElement('button');
+      const button = element('button', '', match[0]);
       button.type = 'button';
-      button.textContent = match[0];
       if (match[0].includes(MASK)) {
         button.className = 'mask';
         button.disabled = true;
@@ -236,8 +455,6 @@ function insertMask() {
   schedulePredict();
 }
 
-// ---- attention view -----------------------------------------------------------------------------
-
 function renderAttention() {
   const a = state.attention;
   if (!a?.attentions) return;
@@ -251,13 +468,12 @@ function renderAttention() {
 
   $('attention-tokens').replaceChildren(
     ...a.tokens.map((token, j) => {
-      const button = document.createElement('button');
+      const button = element('button', j === state.query ? 'query' : '', token);
       button.type = 'button';
-      button.textContent = token;
-      button.title = `attention ${(100 * row[j]).toFixed(1)}%`;
+      button.title = `attention ${percent(row[j])}`;
+      button.dataset.attention = String(row[j]);
       button.style.background = `rgb(49 96 216 / ${(row[j] / rowMax).toFixed(3)})`;
       button.style.color = row[j] / rowMax > 0.55 ? '#fff' : '';
-      if (j === state.query) button.className = 'query';
       button.onclick = () => {
         state.query = j;
         renderAttention();
@@ -287,56 +503,218 @@ function renderAttention() {
   ctx.strokeRect(1, state.query * cell + 1, t * cell - 2, Math.max(cell - 2, 1));
 }
 
+// ---- text classification -------------------------------------------------------------------------
+
+function renderLabels(input, labels) {
+  if (state.model.info.multiLabel) {
+    $('results-note').textContent = 'Multi-label model: each score is an independent sigmoid.';
+    $('results-note').hidden = false;
+  }
+  $('labels').replaceChildren(
+    ...labels.map(({ label, score }, i) => {
+      const item = element('li', i === 0 ? 'label-score best' : 'label-score');
+      item.dataset.label = label;
+      item.dataset.score = String(score);
+      item.append(element('span', 'label', label), element('span', 'score', percent(score)), bar(score));
+      return item;
+    }),
+  );
+}
+
+// ---- token classification (NER) -----------------------------------------------------------------
+
+function renderEntities({ text }, entities) {
+  const nodes = [];
+  let cursor = 0;
+  for (const e of [...entities].sort((a, b) => a.start - b.start)) {
+    if (e.start < cursor) continue;  // groups never overlap; be safe anyway
+    nodes.push(text.slice(cursor, e.start));
+    const mark = element('mark', 'entity');
+    Object.assign(mark.dataset, { entity: e.entity, score: String(e.score), start: String(e.start), end: String(e.end), word: e.word });
+    mark.title = `${e.entity} · ${percent(e.score)} · ${e.word}`;
+    mark.append(element('span', 'span-text', text.slice(e.start, e.end)), element('span', 'tag', `${e.entity} ${e.score.toFixed(2)}`));
+    nodes.push(mark);
+    cursor = e.end;
+  }
+  nodes.push(text.slice(cursor));
+  $('entities').replaceChildren(...nodes);
+
+  const groups = [...new Set(state.model.info.labels.filter((l) => l !== 'O').map((l) => l.replace(/^[BIES]-/, '')))];
+  const legend = groups.map((g) => {
+    const chip = element('mark', 'entity legend-chip', g);
+    chip.dataset.entity = g;
+    return chip;
+  });
+  $('entity-legend').replaceChildren(
+    entities.length ? `${entities.length} entit${entities.length === 1 ? 'y' : 'ies'}. Groups: ` : 'No entities found. Groups: ',
+    ...legend,
+  );
+}
+
+// ---- question answering ---------------------------------------------------------------------------
+
+function renderAnswers({ context }, answers) {
+  const show = (i) => {
+    const a = answers[i];
+    const mark = element('mark', 'answer', context.slice(a.start, a.end));
+    Object.assign(mark.dataset, { start: String(a.start), end: String(a.end), rank: String(i + 1) });
+    $('answer-context').replaceChildren(context.slice(0, a.start), mark, context.slice(a.end));
+    for (const item of $('answers').children) item.classList.toggle('shown', Number(item.dataset.rank) === i + 1);
+  };
+  if (!answers.length) {
+    $('answer-context').replaceChildren(context);
+    $('results-note').textContent = 'No answer found in the context.';
+    $('results-note').hidden = false;
+    return;
+  }
+  $('answers').replaceChildren(
+    ...answers.map((a, i) => {
+      const item = element('li', 'answer-item');
+      Object.assign(item.dataset, { answer: a.answer, score: String(a.score), start: String(a.start), end: String(a.end), rank: String(i + 1) });
+      const button = element('button', 'answer-text', a.answer || '(no answer)');
+      button.type = 'button';
+      button.title = 'Mark this answer in the context';
+      button.onclick = () => show(i);
+      item.append(button, element('span', 'score', percent(a.score)), element('span', 'where', `characters ${a.start}–${a.end}`));
+      return item;
+    }),
+  );
+  show(0);
+}
+
+// ---- sentence similarity --------------------------------------------------------------------------
+
+function renderSimilarity({ text }, { data, dims }) {
+  const sentences = splitLines(text);
+  const [n, width] = dims;
+  const rows = Array.from({ length: n }, (_, i) => data.subarray(i * width, (i + 1) * width));
+  const norms = rows.map((r) => Math.hypot(...r));
+  const cosine = (i, j) => {
+    let dot = 0;
+    for (let k = 0; k < width; k++) dot += rows[i][k] * rows[j][k];
+    return dot / (norms[i] * norms[j] || 1);
+  };
+  const matrix = rows.map((_, i) => rows.map((__, j) => (i === j ? 1 : cosine(i, j))));
+
+  const { pooling, normalize } = state.model.info.embedding;
+  $('results-note').textContent = `${width}-dimensional embeddings, ${pooling} pooling${normalize ? ', normalized' : ''}.`;
+  $('results-note').hidden = false;
+
+  // Colour: from the least similar pair (light) to the most similar (dark), so that close scores still differ.
+  const others = matrix.flatMap((row, i) => row.filter((_, j) => j !== i));
+  const lo = Math.min(...others);
+  const hi = Math.max(...others);
+  const shade = (v) => (hi - lo > 1e-6 ? (v - lo) / (hi - lo) : 1);
+
+  const head = document.createElement('tr');
+  head.append(element('th'), ...sentences.map((_, j) => element('th', 'col', String(j + 1))));
+  const body = sentences.map((sentence, i) => {
+    const tr = document.createElement('tr');
+    const th = element('th', 'sentence');
+    th.scope = 'row';
+    th.title = sentence;
+    th.append(element('span', 'index', String(i + 1)), element('span', 'sentence-text', sentence));
+    tr.append(th);
+    for (let j = 0; j < n; j++) {
+      const v = matrix[i][j];
+      const td = element('td', i === j ? 'self' : '', v.toFixed(2));
+      Object.assign(td.dataset, { i: String(i), j: String(j), value: String(v) });
+      td.title = `${i + 1} · ${j + 1}: ${v.toFixed(4)}`;
+      if (i !== j) {
+        const strength = shade(v);
+        td.style.background = `rgb(49 96 216 / ${(0.1 + 0.8 * strength).toFixed(3)})`;
+        if (strength > 0.55) td.style.color = '#fff';
+      }
+      tr.append(td);
+    }
+    return tr;
+  });
+  const thead = document.createElement('thead');
+  thead.append(head);
+  const tbody = document.createElement('tbody');
+  tbody.append(...body);
+  $('similarity').replaceChildren(thead, tbody);
+
+  let best = null;
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (!best || matrix[i][j] > best.v) best = { i, j, v: matrix[i][j] };
+  $('most-similar').textContent = best
+    ? `Most similar: ${best.i + 1} and ${best.j + 1} (${best.v.toFixed(3)}). Shades run from the least similar pair (${lo.toFixed(3)}) to the most similar.`
+    : '';
+}
+
 // ---- status line and deep links -----------------------------------------------------------------
 
 function renderStatus() {
   const info = state.model?.info;
   const isolated = globalThis.crossOriginIsolated === true;
+  const last =
+    state.lastMs === null ? '–'
+    : state.lastTokens ? `${state.lastMs.toFixed(0)} ms, ${((1000 * state.lastTokens) / state.lastMs).toFixed(0)} tokens/s`
+    : `${state.lastMs.toFixed(0)} ms`;
   const items = [
     ['engine', info ? (info.variant === 'simd-threads' ? 'WebAssembly SIMD + threads' : 'WebAssembly SIMD') : '…'],
     ['threads', info ? String(info.threads) : '…'],
     ['cross-origin isolated', isolated ? 'yes' : 'no (served without COOP/COEP: single-threaded)'],
-    ['last inference', state.lastMs === null ? '–' : `${state.lastMs.toFixed(0)} ms, ${((1000 * state.lastTokens) / state.lastMs).toFixed(0)} tokens/s`],
+    ['last inference', last],
   ];
   $('status').replaceChildren(
     ...items.map(([label, value]) => {
-      const span = document.createElement('span');
+      const span = element('span');
       span.dataset.field = label;
-      span.append(`${label}: `);
-      const strong = document.createElement('strong');
-      strong.textContent = value;
-      span.append(strong);
+      span.append(`${label}: `, element('strong', '', value));
       return span;
     }),
   );
 }
 
-// Keeps ?model=…&text=… current, so the address can be shared.
-function setUrlParam(key, value) {
-  const params = new URLSearchParams(location.search);
-  params.set(key, value);
+// Keeps the address a deep link to what is shown: ?model=…&task=…&text=… (fill-mask, classification,
+// NER; similarity: one sentence per line) or &question=…&context=… (question answering). The task is
+// named only when it is not the model's own.
+function syncUrl(task, input) {
+  const params = new URLSearchParams();
+  if (state.modelUrl) params.set('model', state.modelUrl);
+  if (task !== state.primary) params.set('task', task);
+  for (const [key, value] of Object.entries(input)) params.set(key, value);
   history.replaceState(null, '', `?${params}`);
 }
 
 async function start() {
   renderStatus();
   const params = new URLSearchParams(location.search);
-  if (params.has('text')) $('sentence').value = params.get('text');
-  renderWords();
+  const link = {};
+  for (const key of ['task', 'text', 'question', 'context']) if (params.has(key)) link[key] = params.get(key);
+  state.link = link;
 
-  // The server (npm run demo) names the default model; on a plain static host, bert-base-uncased.
+  // The server (npm run demo) names the default model and lists the local ones; on a plain static host,
+  // bert-base-uncased.
   const defaults = await fetch('default-model.json')
     .then((r) => (r.ok ? r.json() : null))
-    .catch(() => null) ?? { url: HUGGING_FACE_BERT, name: 'bert-base-uncased', models: [] };
-  const choices = [{ name: defaults.name, url: defaults.url }, ...defaults.models, { name: 'bert-base-uncased (Hugging Face)', url: HUGGING_FACE_BERT }];
-  const unique = choices.filter((c, i) => choices.findIndex((d) => d.url === c.url) === i);
-  $('model-select').replaceChildren(...unique.map((c) => new Option(c.name, c.url)));
-  $('model-select').onchange = () => loadModel($('model-select').value, $('model-select').selectedOptions[0].text);
+    .catch(() => null) ?? { url: HUGGING_FACE_BERT, name: 'bert-base-uncased', task: 'fill-mask', models: [] };
+  const listed = [...defaults.models].sort((a, b) => TASK_ORDER.indexOf(a.task) - TASK_ORDER.indexOf(b.task) || a.name.localeCompare(b.name));
+  const choices = [
+    { name: defaults.name, url: defaults.url, task: defaults.task },
+    ...listed,
+    { name: 'bert-base-uncased (Hugging Face)', url: HUGGING_FACE_BERT, task: 'fill-mask' },
+  ];
+  state.choices = choices.filter((c, i) => choices.findIndex((d) => d.url === c.url) === i);
+  fillModelSelect();
 
+  // Until the model has loaded, show the task it most likely has, with the link's inputs in place.
+  const url = params.get('model') ?? defaults.url;
+  const known = state.choices.find((c) => c.url === url);
+  const guess = VIEWS[link.task] ? link.task : VIEWS[known?.task] ? known.task : 'fill-mask';
+  applyLink(guess);
+  setTask(guess);
+  if (known) $('model-select').value = url;
+
+  $('model-select').onchange = () => {
+    const option = $('model-select').selectedOptions[0];
+    loadModel(option.value, option.dataset.name ?? option.text);
+  };
   $('url-form').onsubmit = (event) => {
     event.preventDefault();
-    const url = $('model-url').value.trim();
-    if (url) loadModel(url, url);
+    const value = $('model-url').value.trim();
+    if (value) loadModel(value, value);
   };
   $('file-input').onchange = () => loadFiles($('file-input').files);
   const zone = $('drop-zone');
@@ -350,13 +728,14 @@ async function start() {
     zone.classList.remove('over');
     loadFiles(event.dataTransfer.files);
   };
-  $('sentence').oninput = schedulePredict;
+  for (const id of ['sentence', 'sentences', 'question', 'context']) $(id).oninput = schedulePredict;
+  $('question').onkeydown = (event) => {
+    if (event.key === 'Enter') predict();
+  };
   $('insert-mask').onclick = insertMask;
   $('layer').onchange = $('head').onchange = renderAttention;
 
-  const model = params.get('model');
-  if (model) loadModel(model, unique.find((c) => c.url === model)?.name ?? model);
-  else loadModel(defaults.url, defaults.name);
+  loadModel(url, known?.name ?? url);
 }
 
 start();

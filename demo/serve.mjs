@@ -2,7 +2,7 @@
 // (/models/<name>/) and BERT_MODEL's folder (/model/), with COOP/COEP headers so threads work.
 //   node demo/serve.mjs          PORT (default 8080), BERT_MODEL (folder or URL), BERT_ISOLATION=0 to omit COOP/COEP
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,14 +18,29 @@ const types = {
 const isUrl = (s) => /^https?:\/\//i.test(s);
 const hasWeights = (dir) => stat(join(dir, 'model.safetensors')).then(() => true, () => false);
 
+// The pipeline task a model folder is made for, from its config.json's architecture (as the package decides
+// it): the page's picker shows it next to the name. A folder without a task head is for embeddings.
+export async function folderTask(dir) {
+  const config = await readFile(join(dir, 'config.json'), 'utf8').then(JSON.parse, () => ({}));
+  const architecture = String(config.architectures?.[0] ?? '');
+  if (/For(MaskedLM|PreTraining)$/.test(architecture)) return 'fill-mask';
+  if (/ForSequenceClassification$/.test(architecture)) return 'text-classification';
+  if (/ForTokenClassification$/.test(architecture)) return 'token-classification';
+  if (/ForQuestionAnswering$/.test(architecture)) return 'question-answering';
+  return 'feature-extraction';
+}
+
 // The model the page opens by default: BERT_MODEL, else the best checkpoint under ../shared/models
 // (real bert-base-uncased weights when present), else bert-base-uncased from Hugging Face.
 export async function defaultModel(bertModel = process.env.BERT_MODEL) {
-  if (bertModel) return isUrl(bertModel) ? { url: bertModel, name: bertModel } : { url: '/model/', name: bertModel, dir: resolve(bertModel) };
-  for (const name of ['bert-base-uncased', 'small-random', 'tiny-random']) {
-    if (await hasWeights(join(sharedModels, name))) return { url: `/models/${name}/`, name };
+  if (bertModel) {
+    if (isUrl(bertModel)) return { url: bertModel, name: bertModel };
+    return { url: '/model/', name: bertModel, dir: resolve(bertModel), task: await folderTask(resolve(bertModel)) };
   }
-  return { url: 'https://huggingface.co/google-bert/bert-base-uncased/resolve/main/', name: 'bert-base-uncased' };
+  for (const name of ['bert-base-uncased', 'small-random', 'tiny-random']) {
+    if (await hasWeights(join(sharedModels, name))) return { url: `/models/${name}/`, name, task: 'fill-mask' };
+  }
+  return { url: 'https://huggingface.co/google-bert/bert-base-uncased/resolve/main/', name: 'bert-base-uncased', task: 'fill-mask' };
 }
 
 /** Starts the server; returns {server, url, model, close()}. `mounts`: extra [urlPrefix, folder] pairs. */
@@ -45,14 +60,21 @@ export async function startServer({ port = 8080, isolation = true, bertModel, mo
     }
     res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     res.setHeader('Cache-Control', 'no-cache');
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (path === '/') {
-      res.writeHead(302, { Location: '/demo/' }).end();
+    const { pathname, search } = new URL(req.url, 'http://x');
+    let path;
+    try {
+      path = decodeURIComponent(pathname);
+    } catch {
+      res.writeHead(400).end('bad request');
+      return;
+    }
+    if (path === '/' || path === '/demo') {
+      res.writeHead(302, { Location: `/demo/${search}` }).end();  // deep links (?model=…&text=…) survive
       return;
     }
     if (path === '/demo/default-model.json') {
-      const { url, name } = model;
-      res.writeHead(200, { 'Content-Type': types['.json'] }).end(JSON.stringify({ url, name, models: await listModels() }));
+      const { url, name, task } = model;
+      res.writeHead(200, { 'Content-Type': types['.json'] }).end(JSON.stringify({ url, name, task, models: await listModels() }));
       return;
     }
     const mount = mounts.find(([prefix]) => path.startsWith(prefix));
@@ -79,11 +101,14 @@ export async function startServer({ port = 8080, isolation = true, bertModel, mo
   return { server, url, model, close: () => new Promise((ok) => server.close(ok)) };
 }
 
-// The shared checkpoints that have weights, for the page's model picker.
+// The shared checkpoints that have weights, with their tasks, for the page's model picker.
 async function listModels() {
   const names = await readdir(sharedModels).catch(() => []);
   const withWeights = [];
-  for (const name of names.sort()) if (await hasWeights(join(sharedModels, name))) withWeights.push({ name, url: `/models/${name}/` });
+  for (const name of names.sort()) {
+    const dir = join(sharedModels, name);
+    if (await hasWeights(dir)) withWeights.push({ name, url: `/models/${name}/`, task: await folderTask(dir) });
+  }
   return withWeights;
 }
 

@@ -35,12 +35,14 @@ export async function openDemo({ isolation = true, viewport = { width: 1200, hei
   };
 }
 
-/** Loads the page with a model and waits until it is ready. */
-export async function gotoDemo(demo, { model, text } = {}) {
-  const params = new URLSearchParams();
-  if (model) params.set('model', model);
-  if (text) params.set('text', text);
-  await demo.page.goto(`${demo.server.url}?${params}`);
+/**
+ * Loads the page with a deep link (model, task, text, question, context) and waits until the model is
+ * ready. `from: '/'` opens the link on the server's root, which redirects to /demo/.
+ */
+export async function gotoDemo(demo, { from, ...link } = {}) {
+  const params = new URLSearchParams(Object.entries(link).filter(([, v]) => v !== undefined));
+  const base = from ? new URL(from, demo.server.url).href : demo.server.url;
+  await demo.page.goto(`${base}?${params}`);
   await demo.page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
 }
 
@@ -51,12 +53,27 @@ export async function typeSentence(page, text) {
   return waitForPredictions(page, text);
 }
 
-export async function waitForPredictions(page, text) {
+/**
+ * Waits until the results panel shows the outcome of exactly this input ({task, text} or {task,
+ * question, context}) and the page is idle; returns the outcome ('result', 'empty' or 'error').
+ */
+export async function waitForResult(page, input) {
   await page.waitForFunction(
-    (t) => document.querySelector('#predictions')?.dataset.text === t && document.body.dataset.state === 'ready',
-    text,
+    (want) => {
+      const panel = document.querySelector('#results-panel');
+      return (
+        document.body.dataset.state === 'ready' && panel.dataset.outcome &&
+        Object.entries(want).every(([key, value]) => panel.dataset[key] === value)
+      );
+    },
+    input,
     { timeout: 60000 },
   );
+  return page.$eval('#results-panel', (panel) => panel.dataset.outcome);
+}
+
+export async function waitForPredictions(page, text) {
+  await waitForResult(page, { task: 'fill-mask', text });
   return page.$$eval('.mask-card', (cards) =>
     cards.map((card) => [...card.querySelectorAll('.prediction')].map((p) => ({ token: p.dataset.token, score: Number(p.dataset.score) }))),
   );
