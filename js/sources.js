@@ -127,7 +127,7 @@ export async function openFile(spec, { optional = false, signal } = {}) {
     return { name, size: bytes.byteLength, async *chunks() { yield bytes; }, close() {} };
   }
   if (typeof Blob !== 'undefined' && spec instanceof Blob) {
-    return { name, size: spec.size, chunks: () => streamChunks(spec.stream(), signal), close() {} };
+    return { name, size: spec.size, chunks: () => streamChunks(spec.stream(), signal, name, spec.size), close() {} };
   }
   if (typeof spec === 'string' || spec instanceof URL) {
     const text = String(spec);
@@ -152,12 +152,18 @@ async function openUrl(url, name, optional, signal) {
     if (optional && response.status === 404) return null;
     throw new BertError('E_FETCH', `GET ${name}: HTTP ${response.status} ${response.statusText}`.trim());
   }
+  // No model file is HTML: this is a login, captive-portal or error page served with status 200.
+  if (/^\s*text\/html/i.test(response.headers.get('content-type') ?? '')) {
+    response.body?.cancel().catch(() => {});
+    throw new BertError('E_FETCH', `GET ${name}: the server sent an HTML page, not the model file (a login or error page?)`);
+  }
   // A compressed transfer's Content-Length counts compressed bytes: then the size is unknown.
   const length = response.headers.get('content-encoding') ? null : response.headers.get('content-length');
+  const size = length === null ? undefined : Number(length);
   return {
     name,
-    size: length === null ? undefined : Number(length),
-    chunks: () => streamChunks(response.body, signal),
+    size,
+    chunks: () => streamChunks(response.body, signal, `GET ${name}`, size),
     close: () => response.body?.cancel().catch(() => {}),
   };
 }
@@ -193,8 +199,12 @@ async function openLocalFile(pathOrUrl, name, optional, signal) {
   };
 }
 
-async function* streamChunks(stream, signal) {
+// The chunks of a stream; a broken stream, or one shorter than its announced `size`, is E_FETCH naming
+// `what` (the request or file) and the bytes that came.
+async function* streamChunks(stream, signal, what, size) {
   const reader = stream.getReader();
+  const expected = size === undefined ? '' : ` of ${size}`;
+  let received = 0;
   try {
     for (;;) {
       checkSignal(signal);
@@ -203,9 +213,16 @@ async function* streamChunks(stream, signal) {
         step = await reader.read();
       } catch (error) {
         if (signal?.aborted) throw aborted(signal);
-        throw new BertError('E_FETCH', `reading a model file failed: ${error?.message ?? error}`, { cause: error });
+        const reason = error?.cause?.message ?? error?.message ?? error;
+        throw new BertError('E_FETCH', `${what}: the transfer broke after ${received}${expected} bytes (${reason})`, { cause: error });
       }
-      if (step.done) return;
+      if (step.done) {
+        if (size !== undefined && received !== size) {
+          throw new BertError('E_FETCH', `${what}: received ${received} bytes, but ${size} were announced`);
+        }
+        return;
+      }
+      received += step.value.byteLength;
       yield step.value;
     }
   } finally {
