@@ -98,6 +98,11 @@ std::vector<LoadCase> LoadCases() {
       StatusCode::kBadConfig, "hidden_act");
   add("config negative size", [](Files& f) { f.config = EditConfig([](json& j) { j["intermediate_size"] = -1; }); },
       StatusCode::kBadConfig, "\"intermediate_size\"");
+  // Found by tests/fuzz (config): positive as a double, 0 as the float it was stored in (LayerNorm then
+  // divides by zero on a constant row).
+  add("config layer_norm_eps underflows a float",
+      [](Files& f) { f.config = EditConfig([](json& j) { j["layer_norm_eps"] = 1e-92; }); }, StatusCode::kBadConfig,
+      "\"layer_norm_eps\" must be a number in (0, 1]");
   add("shape mismatch", [](Files& f) { f.config = EditConfig([](json& j) { j["intermediate_size"] = 128; }); },
       StatusCode::kBadWeights, "\"bert.encoder.layer.0.intermediate.dense.weight\" has shape [256, 64]");
   add("more layers than stored", [](Files& f) { f.config = EditConfig([](json& j) { j["num_hidden_layers"] = 3; }); },
@@ -211,6 +216,36 @@ TEST(ModelLoader, BadConfigFailsBeforeAnyWeightsAndBadWeightsDuringTheStream) {
   const Status s = loader->Write({reinterpret_cast<const uint8_t*>(w.data()), static_cast<size_t>(8 + header_length)});
   EXPECT_EQ(s.code(), StatusCode::kBadWeights);
   EXPECT_NE(s.message().find("outside the"), std::string::npos) << s.message();
+}
+
+// Found by tests/fuzz (config, tokenizer_json, sentence_transformers and safetensors targets, on inputs
+// past their default size): JSON nested a million deep parses fine, but dumping it into an error message
+// or copying it recursed once per level and overflowed the stack. Each file is now an error (or ignored).
+TEST(LoaderErrors, DeeplyNestedJsonIsAnErrorNotAStackOverflow) {
+  const size_t depth = 1'000'000;
+  const std::string deep = std::string(depth, '[') + std::string(depth, ']');
+  Config config;
+  const Status c = ParseConfig(R"({"model_type": )" + deep + "}", &config);
+  EXPECT_EQ(c.code(), StatusCode::kBadConfig);
+  EXPECT_NE(c.message().find("\"model_type\" (a JSON array)"), std::string::npos) << c.message();
+
+  Tokenizer tokenizer;
+  const Status t = Tokenizer::Load("", R"({"model": {"vocab": {"a": 0}}, "added_tokens": [)" + deep + "]}", "", &tokenizer);
+  EXPECT_EQ(t.code(), StatusCode::kBadVocab);
+  EXPECT_NE(t.message().find("added_tokens[0]"), std::string::npos) << t.message();
+
+  const std::string modules = R"([{"type": "sentence_transformers.models.Pooling", "path": "1_Pooling", "x": )" + deep + "}]";
+  SentenceTransformersConfig st;
+  EXPECT_TRUE(ParseSentenceTransformers(modules, R"({"pooling_mode_cls_token": true})", "", &st).ok());
+  EXPECT_EQ(st.embedding.pooling, Pooling::kCls);
+  EXPECT_EQ(PoolingFolder(modules), "1_Pooling");
+
+  const std::string header = R"({"x": {"dtype": "F32", "data_offsets": [0, 0], "shape": [4611686018427387904, 4611686018427387904, )" + deep + "]}}";
+  SafetensorsReader reader([](const RawTensor&) { return Status(); });
+  const std::string file = SafetensorsWriter::Assemble(header, "");
+  const Status w = reader.Write({reinterpret_cast<const uint8_t*>(file.data()), file.size()});
+  EXPECT_EQ(w.code(), StatusCode::kBadWeights);
+  EXPECT_NE(w.message().find("non-negative integers"), std::string::npos) << w.message();
 }
 
 // Bad calls on a loaded model return errors and leave it answering exactly as before.

@@ -70,6 +70,48 @@ TEST(SafeTensors, ConvertsF16AndBF16AcrossChunkBoundaries) {
   }
 }
 
+// Found by tests/fuzz (safetensors): a tensor with no elements (shape [0, 4]) handed memcpy a null
+// destination, undefined behaviour that UBSan reports. And empty tensors at the offset where another
+// tensor starts (as the reference writer lays them out) were "overlapping" depending on sort order.
+TEST(SafeTensors, ZeroElementTensorsLoad) {
+  SafetensorsWriter w;
+  w.Add("empty", "F32", {0, 4}, "", 0);
+  w.Add("empty_half", "F16", {0}, "", 0);
+  w.AddF32("b", {2}, {-1, 0.5f});
+  for (size_t chunk : {0, 1}) {
+    TensorMap t;
+    ASSERT_TRUE(Read(w.Bytes(), &t, chunk).ok());
+    EXPECT_EQ(t["empty"].shape, (std::vector<int64_t>{0, 4}));
+    EXPECT_TRUE(t["empty"].values.empty());
+    EXPECT_TRUE(t["empty_half"].values.empty());
+    EXPECT_EQ(t["b"].values, (std::vector<float>{-1, 0.5f}));
+  }
+}
+
+// Found by tests/fuzz (safetensors): without a file size, a header claiming a 1 TB tensor made the first
+// data bytes reserve all of it (out of memory, an abort in wasm). It is now a truncated file.
+TEST(SafeTensors, HugeClaimWithoutFileSizeIsTruncatedNotAllocated) {
+  json h = {{"x", {{"dtype", "U8"}, {"shape", {uint64_t{1} << 40}}, {"data_offsets", {0, uint64_t{1} << 40}}}}};
+  for (size_t chunk : {0, 3}) {
+    TensorMap t;
+    const Status s = Read(SafetensorsWriter::Assemble(h.dump(), "8 bytes."), &t, chunk, /*size_known=*/false);
+    EXPECT_EQ(s.code(), StatusCode::kBadWeights);
+    EXPECT_NE(s.message().find("truncated file"), std::string::npos) << s.message();
+  }
+}
+
+// Found by tests/fuzz (safetensors): after "header length runs past the end" of an announced size that
+// was too small, writing on completed the header and Finish accepted the file. The first error now stays.
+TEST(SafeTensors, ErrorsAreSticky) {
+  const std::string bytes = TwoTensors().Bytes();
+  SafetensorsReader reader([](const RawTensor&) { return Status(); }, bytes.size() - 40);
+  const Status first = reader.Write(Bytes(bytes).first(8));
+  EXPECT_EQ(first.code(), StatusCode::kBadWeights);
+  EXPECT_NE(first.message().find("past the end"), std::string::npos) << first.message();
+  EXPECT_EQ(reader.Write(Bytes(bytes).subspan(8)).message(), first.message());
+  EXPECT_EQ(reader.Finish().message(), first.message());
+}
+
 struct BadCase {
   const char* name;
   std::string bytes;

@@ -458,6 +458,15 @@ TEST(Tokenizer, AddedTokensAndUnkTokenFromTokenizerJson) {
   EXPECT_EQ(EncodeOk(renamed, "\u2603").tokens[1], "<unk>");
 }
 
+// Found by tests/fuzz (tokenizer_json): an empty unk_token in the vocab became an added token that
+// matched at every NUL byte of a text, and splitting looped there forever.
+TEST(Tokenizer, EmptyUnkTokenIsNeverMatchedInText) {
+  const Tokenizer t = LoadOrDie(
+      "", R"({"model": {"vocab": {"": 0, "[CLS]": 1, "[SEP]": 2, "[PAD]": 3, "[MASK]": 4, "a": 5}, "unk_token": ""}})", "");
+  EXPECT_EQ(t.unk_id(), 0);
+  EXPECT_EQ(EncodeOk(t, "a \0 b"s).input_ids, (std::vector<int32_t>{1, 5, 0, 2}));
+}
+
 TEST(Tokenizer, ChineseCharsOption) {
   const Tokenizer off = LoadOrDie(ReadFile(kModels + "/bert-base-uncased/vocab.txt"), "",
                                   R"({"tokenize_chinese_chars": false})");

@@ -69,7 +69,9 @@ bool IsFloat(DType dtype) { return dtype == DType::kF32 || dtype == DType::kF16 
 
 void ConvertToF32(DType dtype, std::span<const uint8_t> bytes, float* out) {
   switch (dtype) {
-    case DType::kF32: std::memcpy(out, bytes.data(), bytes.size()); return;
+    case DType::kF32:
+      if (!bytes.empty()) std::memcpy(out, bytes.data(), bytes.size());  // `out` may be null for no elements
+      return;
     case DType::kF16:
       for (size_t i = 0; i + 1 < bytes.size(); i += 2) out[i / 2] = HalfToFloat(LoadU16(bytes.data() + i));
       return;

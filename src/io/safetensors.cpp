@@ -25,6 +25,11 @@ uint64_t LoadU64(const char* p) {
 }  // namespace
 
 Status SafetensorsReader::Write(std::span<const uint8_t> bytes) {
+  if (error_.ok()) error_ = Consume(bytes);
+  return error_;
+}
+
+Status SafetensorsReader::Consume(std::span<const uint8_t> bytes) {
   while (!header_parsed_ && !bytes.empty()) {
     const size_t want = header_.size() < 8 ? 8 - header_.size() : static_cast<size_t>(8 + header_length_ - header_.size());
     const size_t take = std::min(want, bytes.size());
@@ -53,7 +58,9 @@ Status SafetensorsReader::Write(std::span<const uint8_t> bytes) {
     const uint64_t lo = std::max(e.begin, start), hi = std::min(e.end, end);
     if (e.end > end) {  // incomplete: keep what arrived
       if (lo < hi) {
-        if (pending_.empty()) pending_.reserve(static_cast<size_t>(e.end - e.begin));
+        // Room for the whole tensor at once only when the file size bounds what the header claims;
+        // otherwise the buffer grows with the bytes that actually arrive.
+        if (pending_.empty() && file_size_) pending_.reserve(static_cast<size_t>(e.end - e.begin));
         pending_.insert(pending_.end(), bytes.begin() + static_cast<ptrdiff_t>(lo - start),
                         bytes.begin() + static_cast<ptrdiff_t>(hi - start));
       }
@@ -99,10 +106,13 @@ Status SafetensorsReader::ParseHeader() {
     const DTypeInfo* info = FindDType(dtype_name);
     if (!info) return TensorError(name, "unknown dtype \"" + dtype_name + "\"");
 
+    // Every dim first: the messages below print the shape, which must then be a flat list of numbers.
+    for (const json& dim : *shape_it) {
+      if (!dim.is_number_unsigned()) return TensorError(name, "shape entries must be non-negative integers");
+    }
     Entry e{name, info->dtype, {}, 0, 0};
     uint64_t bytes = static_cast<uint64_t>(info->bytes);
     for (const json& dim : *shape_it) {
-      if (!dim.is_number_unsigned()) return TensorError(name, "shape entries must be non-negative integers");
       const uint64_t d = dim.get<uint64_t>();
       if (d != 0 && bytes > UINT64_MAX / d) return TensorError(name, "shape " + shape_it->dump() + " overflows");
       bytes *= d;
@@ -125,8 +135,10 @@ Status SafetensorsReader::ParseHeader() {
     entries_.push_back(std::move(e));
   }
 
-  // Tensors must not share bytes: sort by offset and check neighbours.
-  std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) { return a.begin < b.begin; });
+  // Tensors must not share bytes: sort by offsets and check neighbours (an empty tensor sorts before a
+  // tensor starting where it is, as in the reference implementation).
+  std::sort(entries_.begin(), entries_.end(),
+            [](const Entry& a, const Entry& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
   for (size_t i = 1; i < entries_.size(); ++i) {
     if (entries_[i].begin < entries_[i - 1].end) {
       return FileError("tensors \"" + entries_[i - 1].name + "\" and \"" + entries_[i].name + "\" overlap");
@@ -137,6 +149,7 @@ Status SafetensorsReader::ParseHeader() {
 }
 
 Status SafetensorsReader::Finish() {
+  if (!error_.ok()) return error_;
   if (!header_parsed_) {
     if (header_.size() < 8) {
       return FileError("file is " + std::to_string(header_.size()) + " bytes, too short for the 8-byte header length");

@@ -34,7 +34,8 @@ class SafetensorsReader {
       : sink_(std::move(sink)), file_size_(file_size) {}
 
   // Consumes the next bytes of the file. The header is validated as soon as it is complete: bounds,
-  // JSON shape, known dtypes, byte sizes matching shapes, offsets in range and not overlapping.
+  // JSON shape, known dtypes, byte sizes matching shapes, offsets in range and not overlapping. After an
+  // error, Write and Finish return it again.
   Status Write(std::span<const uint8_t> bytes);
 
   // Checks that every tensor's bytes arrived.
@@ -47,6 +48,7 @@ class SafetensorsReader {
     std::vector<int64_t> shape;
     uint64_t begin, end;  // offsets in the data section
   };
+  Status Consume(std::span<const uint8_t> bytes);
   Status ParseHeader();
   Status Deliver(const Entry& entry, std::span<const uint8_t> bytes);
 
@@ -59,6 +61,7 @@ class SafetensorsReader {
   std::vector<Entry> entries_;   // sorted by offset
   size_t next_entry_ = 0;        // first entry not yet delivered
   std::vector<uint8_t> pending_;  // the bytes so far of a tensor split across writes
+  Status error_;                  // the first error: the reading stops there
 };
 
 }  // namespace bert

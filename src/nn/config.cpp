@@ -10,6 +10,12 @@ using nlohmann::json;
 
 Status ConfigError(const std::string& what) { return Error(StatusCode::kBadConfig, "config.json: " + what); }
 
+// A value quoted in a message: scalars as JSON, containers by type only (dumping one recurses as deeply as
+// it nests, and a hostile file nests deep enough to overflow the stack).
+std::string Quote(const json& value) {
+  return value.is_structured() ? std::string("(a JSON ") + value.type_name() + ")" : value.dump();
+}
+
 // How one family names its hyper-parameters in config.json.
 struct FamilyKeys {
   Family family;
@@ -69,7 +75,7 @@ Status ReadArchitecture(const json& j, Config* c) {
     for (const FamilyKeys& f : kFamilies) {
       if (*it == f.model_type) family = &f;
     }
-    if (!family) return ConfigError("unsupported \"model_type\" " + it->dump() + " (expected \"bert\" or \"distilbert\")");
+    if (!family) return ConfigError("unsupported \"model_type\" " + Quote(*it) + " (expected \"bert\" or \"distilbert\")");
   }
   c->family = family->family;
   c->architecture = family->base_architecture;
@@ -133,7 +139,7 @@ Status ReadActivation(const json& j, const char* key, Activation* out) {
   } else if (act == "relu") {
     *out = Activation::kRelu;
   } else {
-    return ConfigError("unsupported \"" + std::string(key) + "\" " + it->dump() +
+    return ConfigError("unsupported \"" + std::string(key) + "\" " + Quote(*it) +
                        " (expected gelu, gelu_new, gelu_pytorch_tanh or relu)");
   }
   return {};
@@ -176,14 +182,16 @@ Status ParseConfig(std::string_view text, Config* out) {
                        keys.heads + " " + std::to_string(c.num_heads));
   }
   if (auto it = j.find("layer_norm_eps"); it != j.end()) {
-    if (!it->is_number() || it->get<double>() <= 0 || it->get<double>() > 1) {
+    // Also as the float it becomes: 1e-50 is positive as a double but 0 as a float.
+    const double eps = it->is_number() ? it->get<double>() : 0.0;
+    if (!(eps > 0 && eps <= 1) || static_cast<float>(eps) == 0) {
       return ConfigError("\"layer_norm_eps\" must be a number in (0, 1]");
     }
-    c.layer_norm_eps = it->get<float>();
+    c.layer_norm_eps = static_cast<float>(eps);
   }
   BERT_RETURN_IF_ERROR(ReadActivation(j, keys.activation, &c.hidden_act));
   if (auto it = j.find("position_embedding_type"); it != j.end() && *it != "absolute") {
-    return ConfigError("unsupported \"position_embedding_type\" " + it->dump() + " (only \"absolute\")");
+    return ConfigError("unsupported \"position_embedding_type\" " + Quote(*it) + " (only \"absolute\")");
   }
   BERT_RETURN_IF_ERROR(ReadLabels(j, &c));
   *out = std::move(c);

@@ -20,13 +20,14 @@ Status ParseObject(std::string_view text, const char* file, json* out) {
   return {};
 }
 
-// modules.json's entries of a given sentence-transformers module type.
-json ModulesOfType(const json& modules, std::string_view type) {
-  json found = json::array();
+// modules.json's entries of a given sentence-transformers module type (pointers into `modules`: copying
+// a JSON value recurses as deeply as it nests).
+std::vector<const json*> ModulesOfType(const json& modules, std::string_view type) {
+  std::vector<const json*> found;
   if (!modules.is_array()) return found;
   for (const json& m : modules) {
     if (m.is_object() && m.contains("type") && m["type"].is_string() && m["type"].get<std::string>().ends_with(type)) {
-      found.push_back(m);
+      found.push_back(&m);
     }
   }
   return found;
@@ -86,9 +87,9 @@ void L2Normalize(size_t h, float* x) {
 
 std::string PoolingFolder(std::string_view modules_json) {
   const json modules = json::parse(modules_json.begin(), modules_json.end(), nullptr, false);
-  const json pooling = ModulesOfType(modules, "Pooling");
-  if (pooling.empty() || !pooling[0].contains("path") || !pooling[0]["path"].is_string()) return "";
-  return pooling[0]["path"].get<std::string>();
+  const std::vector<const json*> pooling = ModulesOfType(modules, "Pooling");
+  if (pooling.empty() || !pooling[0]->contains("path") || !(*pooling[0])["path"].is_string()) return "";
+  return (*pooling[0])["path"].get<std::string>();
 }
 
 Status ParseSentenceTransformers(std::string_view modules_json, std::string_view pooling_json,

@@ -249,9 +249,10 @@ Status Tokenizer::Load(std::string_view vocab_txt, std::string_view tokenizer_js
   for (const auto& [token, id_out] : specials) {
     const int32_t id = *id_out = t.TokenToId(token);
     if (id < 0) return Error(StatusCode::kBadVocab, "vocab has no " + std::string(token) + " token");
-    // Without tokenizer.json's list (vocab.txt alone), BERT's special tokens are its added tokens.
+    // Without tokenizer.json's list (vocab.txt alone), BERT's special tokens are its added tokens. An
+    // empty unk_token only names the unknown token: matched in text, it would match everywhere.
     const bool listed = std::any_of(t.added_.begin(), t.added_.end(), [id](const AddedToken& a) { return a.id == id; });
-    if (!listed) t.added_.push_back({std::string(token), id, true});
+    if (!listed && !token.empty()) t.added_.push_back({std::string(token), id, true});
   }
   *out = std::move(t);
   return Status();

@@ -83,12 +83,14 @@ Status ReadAddedTokens(const Json& root, TokenizerFiles* out) {
   const auto added = root.find("added_tokens");
   if (added == root.end() || added->is_null()) return Status();
   if (!added->is_array()) return Error(StatusCode::kBadVocab, "tokenizer.json: added_tokens is not a list");
-  for (const Json& t : *added) {
+  for (size_t i = 0; i < added->size(); ++i) {
+    const Json& t = (*added)[i];
     const bool valid = t.is_object() && t.contains("id") && t["id"].is_number_integer() && t.contains("content") &&
                        t["content"].is_string() && !t["content"].get_ref<const std::string&>().empty();
     if (!valid || t["id"].get<int64_t>() < 0 || t["id"].get<int64_t>() >= (1 << 24)) {
-      return Error(StatusCode::kBadVocab, "tokenizer.json: an added token needs a non-empty content and an id (" +
-                                              t.dump(-1, ' ', false, Json::error_handler_t::replace).substr(0, 80) + ")");
+      // (Not dumped into the message: that recurses as deeply as the value nests.)
+      return Error(StatusCode::kBadVocab, "tokenizer.json: added_tokens[" + std::to_string(i) +
+                                              "] needs a non-empty content and an id");
     }
     const auto id = t["id"].get<int32_t>();
     const std::string& content = t["content"].get_ref<const std::string&>();
