@@ -7,6 +7,8 @@ packages=(cmake g++ make libgtest-dev libsimde-dev nlohmann-json3-dev)
 [ "${BERT_SETUP_WASM:-0}" = 1 ] && packages+=(emscripten)
 # BERT_SETUP_BROWSER=1: Debian's Chromium for the end-to-end tests.
 [ "${BERT_SETUP_BROWSER:-0}" = 1 ] && packages+=(chromium)
+# BERT_SETUP_FUZZ=1: clang with libFuzzer for tools/fuzz.sh.
+[ "${BERT_SETUP_FUZZ:-0}" = 1 ] && packages+=(clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Every test: native suite (release, then ASan + UBSan), the wasm package under Jest in Node, and the
-# demo in headless Chromium. Ends with one summary line: "total: N passed, M failed".
+# Every test: native suite (release, then ASan + UBSan, then TSan over the tests that run threads), the
+# fuzz targets briefly (BERT_FUZZ_SECONDS each, default 10; each counts as a test that passes without a
+# crash), the wasm package under Jest in Node, and the demo in headless Chromium. Ends with one summary
+# line: "total: N passed, M failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BERT_SETUP_WASM=1 BERT_SETUP_BROWSER=1 bash tools/setup.sh
+BERT_SETUP_WASM=1 BERT_SETUP_BROWSER=1 BERT_SETUP_FUZZ=1 bash tools/setup.sh
 [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 
 jobs=$(nproc)
@@ -30,6 +32,17 @@ native build/native
 echo "== native tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   native build/asan -DBERT_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== native tests (TSan: thread pool, threaded kernels, a model on 3 threads)"
+native build/tsan -DBERT_TSAN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+echo "== fuzz targets (${BERT_FUZZ_SECONDS:-10} s each; npm run fuzz -- SECONDS for longer runs)"
+bash tools/fuzz.sh "${BERT_FUZZ_SECONDS:-10}" | tee build/fuzz.log || true
+if line=$(grep -E '^fuzz: [0-9]+ passed, [0-9]+ failed' build/fuzz.log | tail -1); then
+  passed=$((passed + $(sed -E 's/fuzz: ([0-9]+) passed.*/\1/' <<<"$line")))
+  failed=$((failed + $(sed -E 's/.*passed, ([0-9]+) failed/\1/' <<<"$line")))
+else
+  failed=$((failed + 1))  # the fuzz targets did not build
+fi
 
 echo "== wasm package (Jest, Node)"
 npm run --silent build
