@@ -28,7 +28,7 @@ Status ModelFolder::Read(const std::string& dir, bool with_weights, ModelFolder*
   BERT_RETURN_IF_ERROR(ReadFile(dir + "/config.json", true, &f.config_json));
   // tokenizer.json holds the vocab and the normalizer's settings; older folders have only vocab.txt.
   BERT_RETURN_IF_ERROR(ReadFile(dir + "/tokenizer.json", false, &f.tokenizer_json));
-  BERT_RETURN_IF_ERROR(ReadFile(dir + "/vocab.txt", f.tokenizer_json.empty(), &f.vocab_txt));
+  if (f.tokenizer_json.empty()) BERT_RETURN_IF_ERROR(ReadFile(dir + "/vocab.txt", true, &f.vocab_txt));
   BERT_RETURN_IF_ERROR(ReadFile(dir + "/tokenizer_config.json", false, &f.tokenizer_config_json));
   BERT_RETURN_IF_ERROR(ReadFile(dir + "/modules.json", false, &f.modules_json));
   if (const std::string pooling = PoolingFolder(f.modules_json); !pooling.empty()) {
