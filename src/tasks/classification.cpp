@@ -5,6 +5,7 @@
 
 #include "heads/pooled.h"
 #include "tasks/common.h"
+#include "tasks/head_logits.h"
 
 namespace bert {
 
@@ -12,23 +13,16 @@ Status Classify(Network& net, std::span<const TokenizedText> batch, std::vector<
   BERT_RETURN_IF_ERROR(
       RequireHead(net.config.head == Head::kSequenceClassification, net.config, "sequence-classification head",
                   "text classification"));
-  std::vector<float> cls;
-  BERT_RETURN_IF_ERROR(ClsRows(net, batch, &cls));
-  const int m = static_cast<int>(batch.size());
-  const auto labels = net.config.labels.size();
-  std::vector<float> scratch(cls.size()), logits(batch.size() * labels);
-  SequenceLogits(*net.pool, net.weights, m, cls.data(), scratch.data(), logits.data());
+  std::vector<std::vector<float>> logits;
+  BERT_RETURN_IF_ERROR(HeadLogits(net, batch, &logits));
 
   // Hugging Face's text-classification: sigmoid for multi-label (or one label), else softmax.
-  const bool sigmoid = net.config.multi_label || labels == 1;
+  const bool sigmoid = net.config.multi_label || net.config.labels.size() == 1;
   std::vector<std::vector<LabelScore>> results(batch.size());
   for (size_t s = 0; s < batch.size(); ++s) {
-    const float* z = logits.data() + s * labels;
-    const double max = *std::max_element(z, z + labels);
-    double sum = 0;
-    for (size_t i = 0; i < labels; ++i) sum += std::exp(z[i] - max);
-    for (size_t i = 0; i < labels; ++i) {
-      const double p = sigmoid ? 1 / (1 + std::exp(-static_cast<double>(z[i]))) : std::exp(z[i] - max) / sum;
+    const std::vector<double> softmax = Softmax(logits[s]);
+    for (size_t i = 0; i < logits[s].size(); ++i) {
+      const double p = sigmoid ? 1 / (1 + std::exp(-static_cast<double>(logits[s][i]))) : softmax[i];
       results[s].push_back({static_cast<int>(i), net.config.labels[i], static_cast<float>(p)});
     }
     std::stable_sort(results[s].begin(), results[s].end(),

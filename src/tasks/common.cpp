@@ -1,6 +1,7 @@
 #include "tasks/common.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace bert {
 
@@ -8,6 +9,15 @@ size_t MaxInputLength(const Config& config, const Tokenizer& tokenizer) {
   const auto positions = static_cast<size_t>(config.max_positions);
   const size_t limit = tokenizer.options().model_max_length;
   return limit > 0 ? std::min(positions, limit) : positions;
+}
+
+std::vector<double> Softmax(std::span<const float> logits) {
+  const double max = *std::max_element(logits.begin(), logits.end());
+  std::vector<double> p(logits.size());
+  double sum = 0;
+  for (size_t i = 0; i < p.size(); ++i) sum += p[i] = std::exp(logits[i] - max);
+  for (double& x : p) x /= sum;
+  return p;
 }
 
 Status RequireHead(bool present, const Config& config, const std::string& head, const std::string& task) {

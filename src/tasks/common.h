@@ -14,6 +14,9 @@ namespace bert {
 // The longest input in tokens: the model's positions, or the tokenizer's model_max_length when smaller.
 size_t MaxInputLength(const Config& config, const Tokenizer& tokenizer);
 
+// Softmax of one row of logits, in double precision as the reference pipelines compute it.
+std::vector<double> Softmax(std::span<const float> logits);
+
 // kNoHead naming the architecture and what the task needs, unless `present`.
 Status RequireHead(bool present, const Config& config, const std::string& head, const std::string& task);
 

@@ -15,7 +15,7 @@ Status RequireMlmHead(const Network& net) {
 // Runs the encoder, then the MLM head at positions[s] of each sequence s: logits [rows x V]. Without
 // attentions the last layer runs for those rows alone; with them, for every row (the wanted rows are the
 // same bit for bit), and `attentions` receives every layer's probabilities.
-Status HeadLogits(Network& net, std::span<const TokenizedText> batch, const std::vector<std::vector<int>>& positions,
+Status MaskLogits(Network& net, std::span<const TokenizedText> batch, const std::vector<std::vector<int>>& positions,
                   std::vector<float>* logits, std::vector<std::vector<float>>* attentions = nullptr) {
   const auto h = static_cast<size_t>(net.config.hidden_size), v = static_cast<size_t>(net.config.vocab_size);
   size_t rows = 0;
@@ -50,7 +50,7 @@ Status FillMaskChunk(Network& net, const Tokenizer& tokenizer, std::span<const T
   }
   std::vector<float> logits;
   std::vector<std::vector<float>> attentions;
-  BERT_RETURN_IF_ERROR(HeadLogits(net, batch, positions, &logits, output_attentions ? &attentions : nullptr));
+  BERT_RETURN_IF_ERROR(MaskLogits(net, batch, positions, &logits, output_attentions ? &attentions : nullptr));
   if (output_attentions) {
     for (size_t s = 0; s < batch.size(); ++s) {
       out[s].attentions = SequenceAttentions(attentions, net.encoder.segments(), s, net.config.num_heads);
@@ -104,7 +104,7 @@ Status MaskedLmLogits(Network& net, const TokenizedText& input, std::span<const 
                                                      std::to_string(input.input_ids.size()) + " tokens");
     }
   }
-  return HeadLogits(net, {&input, 1}, {std::vector<int>(positions.begin(), positions.end())}, out);
+  return MaskLogits(net, {&input, 1}, {std::vector<int>(positions.begin(), positions.end())}, out);
 }
 
 }  // namespace bert

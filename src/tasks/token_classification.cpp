@@ -1,7 +1,6 @@
 #include "tasks/token_classification.h"
 
 #include <algorithm>
-#include <cmath>
 
 #include "tasks/common.h"
 
@@ -122,12 +121,8 @@ Status ClassifyTokens(Network& net, const Tokenizer& tokenizer, std::span<const 
       std::vector<ScoredToken> tokens;
       for (size_t i = 0; i < t.input_ids.size(); ++i) {
         if (t.sequence_ids[i] < 0) continue;  // [CLS], [SEP]
-        const float* z = logits.data() + (static_cast<size_t>(segments[s].offset) + i) * n;
-        const double max = *std::max_element(z, z + n);
-        std::vector<double> scores(n);
-        double sum = 0;
-        for (size_t k = 0; k < n; ++k) sum += scores[k] = std::exp(z[k] - max);
-        for (double& p : scores) p /= sum;
+        std::vector<double> scores =
+            Softmax(std::span(logits).subspan((static_cast<size_t>(segments[s].offset) + i) * n, n));
         const Span span = t.offsets[i];
         const std::string_view covered = text.substr(span.begin, span.end - span.begin);
         const bool unknown = t.input_ids[i] == tokenizer.unk_id();
