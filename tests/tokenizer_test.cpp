@@ -369,6 +369,58 @@ TEST(Tokenizer, TooLongWithoutTruncation) {
   EXPECT_EQ(Uncased().Tokenize("a", "b", 2, true, &e).code(), StatusCode::kInvalidArgument);
 }
 
+// A long text of words, accents (combining marks right after spaces and punctuation too), CJK, punctuation
+// and unknown words: its normalization runs in slices, and splitting stops once max_length is passed.
+std::string LongMixedText(size_t bytes) {
+  const char* const pieces[] = {"Hello, ", "wor\u0301ld! ", "\u4e2d\u6587 ", "unaffable ", ".\u0301x ", " \u0300a ",
+                                "xyzzyq ", "caf\u00e9 ", "(quoted) ", "\u00c5ngstr\u00f6m-", "\t\n"};
+  std::string text;
+  for (size_t i = 0; text.size() < bytes; ++i) text += pieces[(i * 7 + i / 3) % std::size(pieces)];
+  return text;
+}
+
+TEST(Tokenizer, LongTextsCostWhatIsKept) {
+  const Tokenizer& t = Uncased();
+  const std::string text = LongMixedText(200'000), pair = LongMixedText(90'000).substr(5);
+  std::vector<Token> full, limited;
+  ASSERT_TRUE(t.WordPieces(text, &full).ok());
+  ASSERT_TRUE(t.WordPieces(text, &limited, 300).ok());
+  // A prefix of the whole, ending with a complete word past the limit.
+  ASSERT_GT(limited.size(), 300u);
+  ASSERT_LT(limited.size(), full.size());
+  for (size_t i = 0; i < limited.size(); ++i) {
+    ASSERT_EQ(limited[i].id, full[i].id) << i;
+    ASSERT_EQ(limited[i].span.begin, full[i].span.begin) << i;
+    ASSERT_EQ(limited[i].word, full[i].word) << i;
+  }
+  EXPECT_NE(full[limited.size()].word, limited.back().word);
+  // Slices do not change the result: the text split in two at a space gives the same tokens.
+  const size_t cut = text.find(' ', 100'000);
+  std::vector<Token> head, tail;
+  ASSERT_TRUE(t.WordPieces(std::string_view(text).substr(0, cut), &head).ok());
+  ASSERT_TRUE(t.WordPieces(std::string_view(text).substr(cut), &tail).ok());
+  ASSERT_EQ(head.size() + tail.size(), full.size());
+  for (size_t i = 0; i < tail.size(); ++i) {
+    ASSERT_EQ(tail[i].id, full[head.size() + i].id) << i;
+    ASSERT_EQ(tail[i].span.begin + cut, full[head.size() + i].span.begin) << i;
+  }
+  // Truncating the whole texts equals truncating prefixes far longer than what is kept.
+  for (const size_t max_length : {8u, 512u, 2000u}) {
+    SCOPED_TRACE(max_length);
+    const TokenizedText whole = EncodeOk(t, text, pair, max_length, true);
+    const TokenizedText prefixes = EncodeOk(t, text.substr(0, 60'000), pair.substr(0, 60'000), max_length, true);
+    EXPECT_EQ(whole.input_ids, prefixes.input_ids);
+    EXPECT_EQ(whole.token_type_ids, prefixes.token_type_ids);
+    EXPECT_EQ(whole.input_ids.size(), max_length);
+    EXPECT_EQ(EncodeOk(t, text, std::nullopt, max_length, true).input_ids,
+              EncodeOk(t, text.substr(0, 60'000), std::nullopt, max_length, true).input_ids);
+  }
+  TokenizedText e;
+  const Status too_long = t.Tokenize(text, std::nullopt, 512, false, &e);
+  EXPECT_EQ(too_long.code(), StatusCode::kTooLong);
+  EXPECT_EQ(too_long.message(), "input is more than max_length 512 tokens");
+}
+
 // A vocab in which lowercasing, accent stripping and NFC are all visible.
 std::string MiniVocab() {
   return "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nhello\nHello\nh\u00e9llo\nH\u00e9llo\nworld\n##s\n\u01f0\n";

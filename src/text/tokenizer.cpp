@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 
 #include "text/tokenizer_files.h"
 #include "text/unicode.h"
@@ -34,16 +35,17 @@ char32_t NextCodePoint(std::string_view text, size_t* pos) {
 // WordPieces. One instance per text, so its buffers are reused across segments and words.
 class Splitter {
  public:
+  // Splitting stops after the first word that takes the count past `max_tokens`.
   Splitter(const TokenizerOptions& options, const std::unordered_map<std::string, int32_t>& vocab,
-           std::span<const AddedToken> added, int32_t unk_id)
-      : options_(options), vocab_(vocab), added_(added), unk_id_(unk_id) {
+           std::span<const AddedToken> added, int32_t unk_id, size_t max_tokens)
+      : options_(options), vocab_(vocab), added_(added), unk_id_(unk_id), max_tokens_(max_tokens) {
     for (const AddedToken& t : added_) first_bytes_[static_cast<uint8_t>(t.content[0])] = true;
   }
 
   // Added tokens are matched leftmost first, the longest at a position.
   void Split(std::string_view text, std::vector<Token>* out) {
     size_t segment_start = 0;
-    for (size_t pos = 0; pos < text.size(); ++pos) {
+    for (size_t pos = 0; pos < text.size() && out->size() <= max_tokens_; ++pos) {
       if (!first_bytes_[static_cast<uint8_t>(text[pos])]) continue;
       const AddedToken* match = nullptr;
       for (const AddedToken& t : added_) {
@@ -60,16 +62,30 @@ class Splitter {
   }
 
  private:
+  // A segment is normalized a slice at a time, so a long text costs memory in proportion to the slice
+  // and nothing past `max_tokens` is normalized. Slices end before an ASCII space or punctuation byte:
+  // a word boundary, and a character NFD and its canonical ordering never reach across.
   void SplitSegment(std::string_view text, size_t begin, size_t end, std::vector<Token>* out) {
-    Normalize(text.substr(begin, end - begin), static_cast<uint32_t>(begin));
-    // Words: runs between whitespace, each punctuation character a word of its own.
+    constexpr size_t kSlice = 16 << 10;
+    const auto cut_before = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || std::ispunct(static_cast<unsigned char>(c)); };
+    while (begin < end && out->size() <= max_tokens_) {
+      size_t stop = std::min(end, begin + kSlice);
+      while (stop < end && !cut_before(text[stop])) ++stop;
+      Normalize(text.substr(begin, stop - begin), static_cast<uint32_t>(begin));
+      SplitWords(out);
+      begin = stop;
+    }
+  }
+
+  // Words of chars_: runs between whitespace, each punctuation character a word of its own.
+  void SplitWords(std::vector<Token>* out) {
     size_t word_start = 0;
-    for (size_t i = 0; i <= chars_.size(); ++i) {
+    for (size_t i = 0; i <= chars_.size() && out->size() <= max_tokens_; ++i) {
       const bool boundary = i == chars_.size() || unicode::IsWhitespace(chars_[i].cp);
       const bool punct = !boundary && unicode::IsPunctuation(chars_[i].cp);
       if (!boundary && !punct) continue;
       if (i > word_start) WordPiece(std::span(chars_).subspan(word_start, i - word_start), out);
-      if (punct) WordPiece(std::span(chars_).subspan(i, 1), out);
+      if (punct && out->size() <= max_tokens_) WordPiece(std::span(chars_).subspan(i, 1), out);
       word_start = i + 1;
     }
   }
@@ -171,6 +187,7 @@ class Splitter {
   const std::unordered_map<std::string, int32_t>& vocab_;
   std::span<const AddedToken> added_;
   int32_t unk_id_;
+  size_t max_tokens_;
   std::array<bool, 256> first_bytes_{};  // first bytes of the added tokens
   int32_t word_ = 0;
   struct Piece {
@@ -258,14 +275,14 @@ Status Tokenizer::Load(std::string_view vocab_txt, std::string_view tokenizer_js
   return Status();
 }
 
-Status Tokenizer::WordPieces(std::string_view text, std::vector<Token>* out) const {
+Status Tokenizer::WordPieces(std::string_view text, std::vector<Token>* out, size_t max_tokens) const {
   if (id_to_token_.empty()) return Error(StatusCode::kInvalidArgument, "Tokenizer: not loaded");
   if (const size_t bad = unicode::FindInvalidUtf8(text); bad != std::string_view::npos) {
     return Error(StatusCode::kBadText, "text is not valid UTF-8 (byte " + std::to_string(bad) + ")");
   }
   if (text.size() > UINT32_MAX) return Error(StatusCode::kInvalidArgument, "text is longer than 4 GB");
   out->clear();
-  Splitter(options_, token_to_id_, added_, unk_id_).Split(text, out);
+  Splitter(options_, token_to_id_, added_, unk_id_, max_tokens).Split(text, out);
   return Status();
 }
 
@@ -293,18 +310,22 @@ TokenizedText Tokenizer::Assemble(std::span<const Token> first, std::optional<st
 Status Tokenizer::Tokenize(std::string_view text, std::optional<std::string_view> pair, size_t max_length,
                            bool truncation, TokenizedText* out) const {
   if (out == nullptr) return Error(StatusCode::kInvalidArgument, "Tokenizer::Tokenize: out is null");
+  // Neither side keeps more than max_length tokens, so splitting stops past that (after the word that
+  // crosses it, which pair truncation weighs): a text of millions of characters costs what is kept.
   std::vector<Token> first, second;
-  BERT_RETURN_IF_ERROR(WordPieces(text, &first));
+  BERT_RETURN_IF_ERROR(WordPieces(text, &first, max_length));
   if (pair) {
-    const Status st = WordPieces(*pair, &second);
+    const Status st = WordPieces(*pair, &second, max_length);
     if (!st.ok()) return Error(st.code(), "pair " + st.message());
   }
   const size_t num_special = pair ? 3 : 2;
   const size_t total = first.size() + second.size() + num_special;
   if (total > max_length) {
     if (!truncation) {
-      return Error(StatusCode::kTooLong, "input is " + std::to_string(total) + " tokens, more than max_length " +
-                                             std::to_string(max_length));
+      const bool counted = first.size() <= max_length && second.size() <= max_length;  // else splitting stopped
+      return Error(StatusCode::kTooLong, "input is " + (counted ? std::to_string(total) + " tokens, " : "") +
+                                             "more than max_length " + std::to_string(max_length) +
+                                             (counted ? "" : " tokens"));
     }
     if (max_length < num_special) {
       return Error(StatusCode::kInvalidArgument,

@@ -69,8 +69,9 @@ class Tokenizer {
   Status Tokenize(std::string_view text, std::optional<std::string_view> pair, size_t max_length,
                   bool truncation, TokenizedText* out) const;
 
-  // The WordPieces of one text, without special tokens or truncation. Invalid UTF-8 is kBadText.
-  Status WordPieces(std::string_view text, std::vector<Token>* out) const;
+  // The WordPieces of one text, without special tokens. Invalid UTF-8 is kBadText. Splitting stops after
+  // the first word that takes the count past `max_tokens`.
+  Status WordPieces(std::string_view text, std::vector<Token>* out, size_t max_tokens = SIZE_MAX) const;
 
   // The template around already split texts: [CLS] first [SEP] (second [SEP]).
   TokenizedText Assemble(std::span<const Token> first, std::optional<std::span<const Token>> second) const;

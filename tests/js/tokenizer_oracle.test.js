@@ -227,6 +227,9 @@ const BOUNDARY = [505, 508, 509, 510, 511, 512, 513].flatMap((n) => ['unaffable'
     const other = 'c '.repeat(520 + (n % 3));
     return [[text, other], [other, text]];
   }));
+// Long texts whose first 512 tokens reach far past 16 KB, where normalization moves to its next slice:
+// each word carries accents and control characters that add bytes but no tokens.
+const SLICED = LONG.slice(0, 8).map((text) => text.split(' ').map((w) => `${w}${'\u0301'.repeat(40)}${'\u0007'.repeat(300)}`).join(' '));
 
 describe.each(Object.entries(SETTINGS))('%s', (name, normalizer) => {
   let variant;
@@ -261,6 +264,12 @@ describe.each(Object.entries(SETTINGS))('%s', (name, normalizer) => {
         ...LONG.slice(1).map((text, i) => [LONG[i], text]),
         ...BOUNDARY,
       ];
+      expect(await compareItems(variant, items, { truncation: true })).toEqual({ count: 0, first: [] });
+    }, 60000);
+
+    test('texts whose 512 tokens span many 16 KB slices of normalization, truncated', async () => {
+      expect(SLICED.every((text) => text.length > 50_000)).toBe(true);
+      const items = [...SLICED.map((text) => [text, null]), ...SLICED.slice(1).map((text, i) => [SLICED[i], text])];
       expect(await compareItems(variant, items, { truncation: true })).toEqual({ count: 0, first: [] });
     }, 60000);
   }
