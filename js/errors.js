@@ -16,9 +16,9 @@ export const ERROR_CODES = Object.freeze({
   E_ABORTED: 'the load was cancelled through its AbortSignal',
   E_WASM: 'the WebAssembly engine could not start',
   E_NO_THREADS: 'the threaded build was asked for where shared memory is unavailable',
-  E_OUT_OF_MEMORY: 'WebAssembly memory is exhausted',
+  E_OUT_OF_MEMORY: 'the weights do not fit in WebAssembly memory (4 GB in wasm32, less where the host will not grow it)',
   E_DISPOSED: 'the model was disposed',
-  E_WORKER: 'the model worker failed',
+  E_WORKER: 'the model worker failed, or stopped (closed, crashed, out of memory)',
   E_NOT_LOADED: 'the worker has no model loaded',
 });
 

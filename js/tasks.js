@@ -39,9 +39,12 @@ function batchOf(inputs, check = checkInput) {
   return { list: list.map((input, i) => check(input, many ? `inputs[${i}]` : 'input')), unwrap: (r) => (many ? r : r[0]) };
 }
 
-export function positiveInteger(value, name, fallback) {
+// The engine takes 32-bit ints: a larger number would wrap around on the way in.
+export function positiveInteger(value, name, fallback, max = 2 ** 31 - 1) {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new BertError('E_INVALID_ARGUMENT', `${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new BertError('E_INVALID_ARGUMENT', `${name} must be an integer in [1, ${max}], got ${value}`);
+  }
   return value;
 }
 
@@ -75,7 +78,7 @@ export const TASKS = {
     run(engine, info, [inputs, options]) {
       const { topK = 5, truncation = true, outputAttentions = false } = checkOptions(options, ['topK', 'truncation', 'outputAttentions']);
       const batch = batchOf(inputs);
-      const results = unwrap(engine.fillMask(batch.list, positiveInteger(topK, 'topK'), !!truncation, !!outputAttentions)).results;
+      const results = unwrap(engine.fillMask(batch.list, positiveInteger(topK, 'topK', undefined, info.config.vocabSize), !!truncation, !!outputAttentions)).results;
       const { numLayers, numHeads } = info.config;
       return batch.unwrap(!outputAttentions ? results : results.map(({ predictions, tokens, attentions }) => ({
         predictions,

@@ -48,7 +48,7 @@ Status ModelLoader::Create(const ModelFiles& files, const ModelOptions& options,
   state->threads = std::max(1, options.threads);
   TensorMap* tensors = &state->tensors;
   state->reader = std::make_unique<SafetensorsReader>([tensors](const RawTensor& t) { return AddTensor(t, tensors); },
-                                                      weights_size);
+                                                      weights_size, ReserveTensors);
   out->reset(new ModelLoader(std::move(state)));
   return {};
 }

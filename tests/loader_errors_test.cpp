@@ -218,6 +218,28 @@ TEST(ModelLoader, BadConfigFailsBeforeAnyWeightsAndBadWeightsDuringTheStream) {
   EXPECT_NE(s.message().find("outside the"), std::string::npos) << s.message();
 }
 
+// A header whose tensors cannot fit is refused when it is complete, before any tensor is allocated (in
+// wasm32, more than the heap can still grow by; natively, more than the address space: here 7 tensors of
+// 2^61 bytes).
+TEST(ModelLoader, WeightsTooLargeToHoldAreRefusedBeforeAnyData) {
+  json header = json::object();
+  const uint64_t bytes = uint64_t{1} << 61;
+  for (uint64_t i = 0; i < 7; ++i) {
+    header[std::string(1, static_cast<char>('a' + i))] = {{"dtype", "F32"}, {"shape", {bytes / 4}}, {"data_offsets", {i * bytes, (i + 1) * bytes}}};
+  }
+  const std::string file = SafetensorsWriter::Assemble(header.dump(), "");
+  std::unique_ptr<ModelLoader> loader;
+  ASSERT_TRUE(ModelLoader::Create(TinyFiles().view(), {}, std::nullopt, &loader).ok());
+  const Status s = loader->Write({reinterpret_cast<const uint8_t*>(file.data()), file.size()});
+  EXPECT_EQ(s.code(), StatusCode::kOutOfMemory);
+  EXPECT_NE(s.message().find("model.safetensors (7 tensors"), std::string::npos) << s.message();
+  EXPECT_EQ(loader->Write({reinterpret_cast<const uint8_t*>(file.data()), 1}).code(), StatusCode::kOutOfMemory);
+  // The same header told nothing but its tensors is read on.
+  int delivered = 0;
+  SafetensorsReader reader([&](const RawTensor&) { return ++delivered, Status(); });
+  EXPECT_TRUE(reader.Write({reinterpret_cast<const uint8_t*>(file.data()), file.size()}).ok());
+}
+
 // Found by tests/fuzz (config, tokenizer_json, sentence_transformers and safetensors targets, on inputs
 // past their default size): JSON nested a million deep parses fine, but dumping it into an error message
 // or copying it recursed once per level and overflowed the stack. Each file is now an error (or ignored).
@@ -271,6 +293,10 @@ TEST(CallErrors, BadCallsLeaveTheModelUsable) {
   EXPECT_EQ(s.code(), StatusCode::kNoMask);
   EXPECT_NE(s.message().find("[MASK]"), std::string::npos);
   EXPECT_EQ(model->FillMask({&good, 1}, 0, &results).code(), StatusCode::kInvalidArgument);
+  const int vocab = model->config().vocab_size;
+  EXPECT_EQ(model->FillMask({&good, 1}, vocab + 1, &results).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(model->FillMask({&good, 1}, vocab, &results).ok());  // every token, ranked
+  EXPECT_EQ(results[0].masks[0].size(), static_cast<size_t>(vocab));
 
   TokenizedText bad_ids = good;
   bad_ids.input_ids[1] = 1 << 20;

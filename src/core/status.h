@@ -17,6 +17,7 @@ enum class StatusCode {
   kNoHead,           // a task the checkpoint has no head for (fill-mask without a masked-LM head, ...)
   kTooLong,          // input longer than the model's positions with truncation off
   kIo,               // a file could not be read
+  kOutOfMemory,      // the weights do not fit in memory (wasm32 holds at most 4 GB)
 };
 
 class Status {
@@ -48,6 +49,7 @@ inline const char* StatusCodeName(StatusCode code) {
     case StatusCode::kNoHead: return "NO_HEAD";
     case StatusCode::kTooLong: return "TOO_LONG";
     case StatusCode::kIo: return "IO";
+    case StatusCode::kOutOfMemory: return "OUT_OF_MEMORY";
   }
   return "UNKNOWN";
 }

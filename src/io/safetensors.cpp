@@ -131,7 +131,10 @@ Status SafetensorsReader::ParseHeader() {
     }
     // A tensor is held whole at most once (in f32, twice its F16 size): it must be addressable here
     // (4 GB in wasm32). Refuse before allocating.
-    if (bytes > SIZE_MAX / 4) return TensorError(name, "shape " + shape_it->dump() + " is too large to load in this build");
+    if (bytes > SIZE_MAX / 4) {
+      return Error(StatusCode::kOutOfMemory, "model.safetensors: tensor \"" + name + "\": shape " + shape_it->dump() +
+                                                 " is too large to load in this build");
+    }
     entries_.push_back(std::move(e));
   }
 
@@ -143,6 +146,12 @@ Status SafetensorsReader::ParseHeader() {
     if (entries_[i].begin < entries_[i - 1].end) {
       return FileError("tensors \"" + entries_[i - 1].name + "\" and \"" + entries_[i].name + "\" overlap");
     }
+  }
+  if (header_sink_) {
+    std::vector<TensorInfo> infos;
+    infos.reserve(entries_.size());
+    for (const Entry& e : entries_) infos.push_back({e.name, e.dtype, e.shape, e.end - e.begin});
+    BERT_RETURN_IF_ERROR(header_sink_(infos));
   }
   header_parsed_ = true;
   return {};

@@ -17,6 +17,14 @@
 
 namespace bert {
 
+// A tensor as the header describes it.
+struct TensorInfo {
+  std::string_view name;
+  DType dtype;
+  std::span<const int64_t> shape;
+  uint64_t bytes;  // in the file
+};
+
 struct RawTensor {
   std::string_view name;
   DType dtype;
@@ -26,12 +34,16 @@ struct RawTensor {
 
 // Receives each tensor once; an error stops the reading and is returned by Write.
 using TensorSink = std::function<Status(const RawTensor&)>;
+// Receives the header's tensors once it is validated, before any of their data: where a sink refuses a
+// checkpoint too large for it, or reserves its memory. An error stops the reading.
+using HeaderSink = std::function<Status(std::span<const TensorInfo>)>;
 
 class SafetensorsReader {
  public:
   // `file_size`, when known, lets the header be checked against it before any data arrives.
-  explicit SafetensorsReader(TensorSink sink, std::optional<uint64_t> file_size = std::nullopt)
-      : sink_(std::move(sink)), file_size_(file_size) {}
+  explicit SafetensorsReader(TensorSink sink, std::optional<uint64_t> file_size = std::nullopt,
+                             HeaderSink header_sink = {})
+      : sink_(std::move(sink)), header_sink_(std::move(header_sink)), file_size_(file_size) {}
 
   // Consumes the next bytes of the file. The header is validated as soon as it is complete: bounds,
   // JSON shape, known dtypes, byte sizes matching shapes, offsets in range and not overlapping. After an
@@ -53,6 +65,7 @@ class SafetensorsReader {
   Status Deliver(const Entry& entry, std::span<const uint8_t> bytes);
 
   TensorSink sink_;
+  HeaderSink header_sink_;
   std::optional<uint64_t> file_size_;
   std::string header_;  // the length prefix, then the JSON header, as it arrives
   uint64_t header_length_ = 0;

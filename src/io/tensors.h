@@ -24,4 +24,8 @@ using TensorMap = std::map<std::string, Tensor, std::less<>>;
 // Converts one raw tensor to compute form and adds it to `out`.
 Status AddTensor(const RawTensor& raw, TensorMap* out);
 
+// Reserves the memory the header's tensors take in compute form, before their data arrives (see
+// core/memory.h): kOutOfMemory, with the size, when they cannot fit.
+Status ReserveTensors(std::span<const TensorInfo> tensors);
+
 }  // namespace bert

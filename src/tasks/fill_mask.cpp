@@ -80,7 +80,10 @@ Status FillMaskChunk(Network& net, const Tokenizer& tokenizer, std::span<const T
 Status FillMask(Network& net, const Tokenizer& tokenizer, std::span<const TokenizedText> batch, int top_k,
                 bool output_attentions, std::vector<FillMaskResult>* out) {
   BERT_RETURN_IF_ERROR(RequireMlmHead(net));
-  if (top_k < 1) return Error(StatusCode::kInvalidArgument, "top_k must be at least 1, got " + std::to_string(top_k));
+  if (top_k < 1 || top_k > net.config.vocab_size) {
+    return Error(StatusCode::kInvalidArgument, "top_k must be in [1, " + std::to_string(net.config.vocab_size) +
+                                                   "] (the vocabulary), got " + std::to_string(top_k));
+  }
   if (batch.empty()) return Error(StatusCode::kInvalidArgument, "empty batch");
   for (size_t s = 0; s < batch.size(); ++s) {
     if (std::find(batch[s].input_ids.begin(), batch[s].input_ids.end(), tokenizer.mask_id()) ==
