@@ -9,7 +9,9 @@ const loads = new Map();  // id -> AbortController of a load in progress
 
 async function call(id, method, args) {
   if (method === 'load') {
-    const [source, options] = args;
+    const [source, options, lock] = args;
+    // Held until this worker ends, however it ends: the page watches it (see worker-client.js).
+    if (lock) await new Promise((held) => navigator.locks.request(lock, () => (held(), new Promise(() => {}))));
     const controller = new AbortController();
     loads.set(id, controller);
     try {

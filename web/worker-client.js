@@ -5,15 +5,23 @@ import { TASKS } from './tasks.js';
 
 export { BertError };
 
+// A worker that stops without a word (closed, crashed, killed for memory) fires no event. It holds a Web
+// Lock for its lifetime instead: the page asks for the same lock, and gets it when the worker is gone.
+const lockName = () => `bert-wasm-worker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+
 export class BertWorkerModel {
   #worker;
   #pending = new Map();  // id -> {resolve, reject, onProgress}
   #nextId = 0;
+  #lock = globalThis.navigator?.locks ? lockName() : null;
+  #watching = null;  // AbortController of the page's request for the worker's lock
+  #dead = null;      // the error every call gets once the worker is gone
   info = null;
 
   constructor(worker) {
     this.#worker = worker;
     worker.onmessage = ({ data }) => {
+      this.#watch();  // the worker holds its lock before its first message
       const call = this.#pending.get(data.id);
       if (!call) return;
       if (data.progress) return call.onProgress?.(data.progress);
@@ -21,15 +29,27 @@ export class BertWorkerModel {
       if (data.error) call.reject(new BertError(data.error.code, data.error.message));
       else call.resolve(data.result);
     };
-    worker.onerror = (event) => {
-      const error = new BertError('E_WORKER', `the model worker failed: ${event.message ?? 'unknown error'}`);
-      for (const call of this.#pending.values()) call.reject(error);
-      this.#pending.clear();
-    };
+    worker.onerror = (event) => this.#failAll(new BertError('E_WORKER', `the model worker failed: ${event.message ?? 'unknown error'}`));
+  }
+
+  #failAll(error) {
+    for (const call of this.#pending.values()) call.reject(error);
+    this.#pending.clear();
+  }
+
+  #watch() {
+    if (!this.#lock || this.#watching) return;
+    this.#watching = new AbortController();
+    navigator.locks.request(this.#lock, { signal: this.#watching.signal }, () => {
+      this.#worker?.terminate();
+      this.#worker = null;
+      this.#dead = new BertError('E_WORKER', 'the model worker stopped (closed, crashed or out of memory)');
+      this.#failAll(this.#dead);
+    }).catch(() => {});  // aborted by dispose()
   }
 
   #call(method, args, onProgress) {
-    if (!this.#worker) return Promise.reject(new BertError('E_DISPOSED', 'this model was disposed'));
+    if (!this.#worker) return { promise: Promise.reject(this.#dead ?? new BertError('E_DISPOSED', 'this model was disposed')) };
     const id = this.#nextId++;
     return { id, promise: new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject, onProgress });
@@ -52,7 +72,7 @@ export class BertWorkerModel {
       typeof source === 'string' || source instanceof URL
         ? absolute(source)
         : Object.fromEntries(Object.entries(source ?? {}).map(([k, v]) => [k, absolute(v)]));
-    const { id, promise } = client.#call('load', [portable, { threads, variant }], onProgress);
+    const { id, promise } = client.#call('load', [portable, { threads, variant }, client.#lock], onProgress);
     const onAbort = () => client.#worker?.postMessage({ id: -1, method: 'abort', args: [id] });
     signal?.addEventListener('abort', onAbort);
     try {
@@ -81,8 +101,10 @@ export class BertWorkerModel {
 
   /** Ends the worker and frees everything; later calls reject with E_DISPOSED. */
   dispose() {
+    this.#watching?.abort();
     this.#worker?.terminate();
     this.#worker = null;
+    this.#dead = null;
     for (const call of this.#pending.values()) call.reject(new BertError('E_DISPOSED', 'this model was disposed'));
     this.#pending.clear();
   }
