@@ -20,6 +20,7 @@ export const ERROR_CODES = Object.freeze({
   E_DISPOSED: 'the model was disposed',
   E_WORKER: 'the model worker failed, or stopped (closed, crashed, out of memory)',
   E_NOT_LOADED: 'the worker has no model loaded',
+  E_ESM_ONLY: 'require(\'bert-wasm\') on a Node that cannot require() ES modules (before 20.19 / 22.12): use import',
 });
 
 export class BertError extends Error {

@@ -1,7 +1,25 @@
-// Type declarations of bert-wasm's public API (js/index.js).
+// Type declarations of bert-wasm's public API (js/index.js). They need no DOM or Node typings: URL, Blob
+// and AbortSignal are described by what bert-wasm reads of them, which the real ones satisfy.
+
+/** A URL object (browsers' and Node's). */
+export interface UrlLike {
+  readonly href: string;
+  readonly protocol: string;
+}
+/** A Blob or File. */
+export interface BlobLike {
+  readonly size: number;
+  stream(): unknown;
+}
+/** An AbortSignal. */
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  addEventListener(type: 'abort', listener: () => void): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
 
 /** Where a model file comes from: a URL, a local path (Node), bytes, or a Blob/File. */
-export type FileSource = string | URL | ArrayBuffer | ArrayBufferView | Blob;
+export type FileSource = string | UrlLike | ArrayBuffer | ArrayBufferView | BlobLike;
 
 /**
  * A Hugging Face model folder (URL such as `https://huggingface.co/google-bert/bert-base-uncased/resolve/main/`,
@@ -9,7 +27,7 @@ export type FileSource = string | URL | ArrayBuffer | ArrayBufferView | Blob;
  */
 export type ModelSource =
   | string
-  | URL
+  | UrlLike
   | {
       config: FileSource;
       /** tokenizer.json (vocab and normalizer settings); or give `vocab` */
@@ -28,13 +46,31 @@ export type ModelSource =
 export interface LoadOptions {
   /** Compute threads; default: the cores available when threads can be used, else 1. */
   threads?: number;
-  /** Bytes loaded so far over all files; `total` is known when every server sent a Content-Length. */
-  onProgress?: (progress: { loaded: number; total: number | undefined }) => void;
+  /**
+   * Bytes loaded so far over all files; `total` is known when every server sent a Content-Length;
+   * `cached` of the bytes loaded came from the cache.
+   */
+  onProgress?: (progress: { loaded: number; total: number | undefined; cached: number }) => void;
   /** Cancels the load (the promise rejects with code E_ABORTED). */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
   /** Force a build; by default SIMD + threads when shared memory is available, else SIMD. */
   variant?: 'simd' | 'simd-threads';
+  /**
+   * Where a copy of the package's dist/ folder (its wasm/ files, the worker script) is served, when a
+   * bundler did not emit them beside the code: a CDN, an app's resources, esbuild's output. A URL,
+   * relative to the page; in Node a local folder.
+   */
+  assetBase?: string | UrlLike;
+  /**
+   * Downloaded model files are kept (the Cache API in browsers; in Node $BERT_WASM_CACHE, else
+   * $XDG_CACHE_HOME/bert-wasm, else ~/.cache/bert-wasm) and later loads read them from there, offline
+   * too. false: neither read nor keep them. Default true.
+   */
+  cache?: boolean;
 }
+
+/** Deletes every model file kept by earlier loads; resolves to whether there was a cache to delete. */
+export declare function clearCache(): Promise<boolean>;
 
 export interface ModelConfig {
   family: 'bert' | 'distilbert';
@@ -203,7 +239,7 @@ export declare const ERROR_CODES: Readonly<Record<ErrorCode, string>>;
 export type ErrorCode =
   | 'E_INVALID_ARGUMENT' | 'E_BAD_TEXT' | 'E_BAD_SOURCE' | 'E_BAD_CONFIG' | 'E_BAD_VOCAB' | 'E_BAD_WEIGHTS'
   | 'E_NO_MASK' | 'E_NO_HEAD' | 'E_TOO_LONG' | 'E_IO' | 'E_FETCH' | 'E_ABORTED' | 'E_WASM' | 'E_NO_THREADS'
-  | 'E_OUT_OF_MEMORY' | 'E_DISPOSED' | 'E_WORKER' | 'E_NOT_LOADED';
+  | 'E_OUT_OF_MEMORY' | 'E_DISPOSED' | 'E_WORKER' | 'E_NOT_LOADED' | 'E_ESM_ONLY';
 
 /** Every error of the API; `code` names the kind (see ERROR_CODES). */
 export class BertError extends Error {
@@ -212,6 +248,8 @@ export class BertError extends Error {
 }
 
 export class BertModel {
+  /** Models come from BertModel.load. */
+  private constructor();
   /**
    * @example
    * const model = await BertModel.load('https://huggingface.co/google-bert/bert-base-uncased/resolve/main/');

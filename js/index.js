@@ -1,6 +1,7 @@
-// bert-wasm: BERT in WebAssembly for browsers, Node and Electron. This file is the whole public API.
+// bert-wasm: BERT in WebAssembly for browsers, Node and Electron. This file is the whole public API (Node
+// enters through node.js, which adds local files to it).
 import { BertError, ERROR_CODES, unwrap } from './errors.js';
-import { canUseThreads, defaultThreads, startEngine } from './runtime.js';
+import { canUseThreads, host, startEngine } from './runtime.js';
 import { openModel, resolveSource, streamToEngine } from './sources.js';
 import { PIPELINES, TASKS, checkText, isIds, positiveInteger, supportedTasks } from './tasks.js';
 
@@ -63,12 +64,14 @@ export class BertModel {
    * sentence-transformers).
    * @param source a folder URL or local path, or {config, tokenizer | vocab, tokenizerConfig?, modules?,
    *   poolingConfig?, sentenceBertConfig?, weights}
-   * @param options {threads, onProgress({loaded, total}), signal, variant: 'simd' | 'simd-threads'}
+   * @param options {threads, onProgress({loaded, total}), signal, variant: 'simd' | 'simd-threads',
+   *   assetBase: where a copy of the package's dist/ folder is served, when not beside this module,
+   *   cache: false to neither read nor keep downloaded files (see cache.js)}
    * @example const model = await BertModel.load('https://huggingface.co/google-bert/bert-base-uncased/resolve/main/');
    */
-  static async load(source, { threads, onProgress, signal, variant } = {}) {
+  static async load(source, { threads, onProgress, signal, variant, assetBase, cache } = {}) {
     const sources = resolveSource(source);
-    const wanted = positiveInteger(threads, 'threads', undefined) ?? (canUseThreads() ? await defaultThreads() : 1);
+    const wanted = positiveInteger(threads, 'threads', undefined) ?? (canUseThreads() ? await host.cores() : 1);
     if (variant !== undefined && variant !== 'simd' && variant !== 'simd-threads') {
       throw new BertError('E_INVALID_ARGUMENT', `variant must be 'simd' or 'simd-threads', got ${variant}`);
     }
@@ -79,12 +82,12 @@ export class BertModel {
     const threadCount = chosen === 'simd' ? 1 : wanted;
 
     // Start the engine while the files' headers arrive; whatever fails, no engine is left running.
-    const enginePromise = startEngine(chosen, threadCount);
+    const enginePromise = startEngine(chosen, threadCount, assetBase);
     enginePromise.catch(() => {});  // awaited below; an early failure must not be an unhandled rejection
     let model;
     let weights;
     try {
-      const files = await openModel(sources, { signal, onProgress });
+      const files = await openModel(sources, { signal, onProgress, cache });
       weights = files.weights;
       const engine = await enginePromise;
       model = new engine.WasmModel();
@@ -136,6 +139,11 @@ export class BertModel {
     this.#model.delete();
     this.#engine.terminateWorkers();
   }
+}
+
+/** Deletes every model file kept by earlier loads (the Cache API's in browsers, the cache folder in Node). */
+export function clearCache() {
+  return host.cache.clear();
 }
 
 /**

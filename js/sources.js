@@ -1,12 +1,11 @@
 // Model files from wherever they live: a folder URL (e.g. Hugging Face's .../resolve/main/), a local
-// folder in Node, or {config, vocab, weights, ...} given as URLs, paths, bytes or Blobs. Each file is
-// opened first (so the total size is known up front when servers say it), then streamed.
+// folder in Node (the host's, see node.js), or {config, vocab, weights, ...} given as URLs, paths, bytes
+// or Blobs. Each file is opened first (so the total size is known up front when servers say it), then
+// streamed.
 import { BertError } from './errors.js';
-import { isNode } from './runtime.js';
+import { host } from './runtime.js';
 
 const CHUNK = 4 << 20;
-
-const hasScheme = (s) => /^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s);  // not "C:\"
 
 function aborted(signal) {
   return new BertError('E_ABORTED', `model load aborted${signal.reason ? `: ${signal.reason}` : ''}`);
@@ -25,7 +24,7 @@ export function resolveSource(source) {
   if (typeof source === 'string' || source instanceof URL) {
     const folder = String(source);
     const join = (name) => {
-      if (isNode && !hasScheme(folder)) return folder.replace(/[\\/]+$/, '') + '/' + name;
+      if (host.isLocalFile(folder) && !folder.startsWith('file:')) return folder.replace(/[\\/]+$/, '') + '/' + name;
       const base = new URL(folder.endsWith('/') ? folder : folder + '/', globalThis.location?.href);
       return new URL(name, base);
     };
@@ -68,10 +67,11 @@ function poolingFolder(modulesText) {
  * weights (open, to stream), onBytes (reports streamed bytes)}. The tokenizer needs tokenizer.json
  * (preferred in a folder) or vocab.txt. Whatever fails, every opened file is closed.
  */
-export async function openModel(files, { signal, onProgress }) {
+export async function openModel(files, { signal, onProgress, cache = true }) {
   const opened = [];
+  const useCache = cache !== false && host.cache.available();
   const open = async (spec, optional) => {
-    const file = spec ? await openFile(spec, { optional, signal }) : null;
+    const file = spec ? await openFile(spec, { optional, signal, cache: useCache }) : null;
     if (file) opened.push(file);
     return file;
   };
@@ -93,11 +93,14 @@ export async function openModel(files, { signal, onProgress }) {
     const poolingConfig = pooling ? await open(files.poolingConfig(pooling), optional) : null;
 
     const total = opened.every((f) => f.size !== undefined) ? opened.reduce((sum, f) => sum + f.size, 0) : undefined;
-    const onBytes = (n) => {
+    // `cached`: how many of the bytes loaded came from the cache rather than the network.
+    let cached = 0;
+    const onBytes = (n, file) => {
       loaded += n;
-      onProgress?.({ loaded, total });
+      if (file?.cached) cached += n;
+      onProgress?.({ loaded, total, cached });
     };
-    onProgress?.({ loaded, total });
+    onProgress?.({ loaded, total, cached });
     const small = { config, vocab, tokenizer, tokenizerConfig, sentenceBertConfig, poolingConfig };
     const texts = { modules: modulesText };
     await Promise.all(Object.entries(small).map(async ([name, file]) => (texts[name] = file ? await readText(file, onBytes) : '')));
@@ -119,7 +122,7 @@ function describe(spec) {
  * Opens one file. Returns {name, size (bytes or undefined), chunks(): async iterator of Uint8Array,
  * close()}, or null for an optional file that does not exist. Reading all chunks closes it.
  */
-export async function openFile(spec, { optional = false, signal } = {}) {
+export async function openFile(spec, { optional = false, signal, cache = false } = {}) {
   checkSignal(signal);
   const name = describe(spec);
   if (spec instanceof ArrayBuffer || ArrayBuffer.isView(spec)) {
@@ -130,26 +133,58 @@ export async function openFile(spec, { optional = false, signal } = {}) {
     return { name, size: spec.size, chunks: () => streamChunks(spec.stream(), signal, name, spec.size), close() {} };
   }
   if (typeof spec === 'string' || spec instanceof URL) {
-    const text = String(spec);
-    if (isNode && (spec instanceof URL ? spec.protocol === 'file:' : !hasScheme(text) || text.startsWith('file:'))) {
-      return openLocalFile(text, name, optional, signal);
-    }
-    return openUrl(spec, name, optional, signal);
+    if (host.isLocalFile(spec)) return host.openLocalFile(spec, { optional, checkSignal: () => checkSignal(signal) });
+    const hit = cache ? await openCached(spec, name, optional, signal) : undefined;
+    return hit !== undefined ? hit : openUrl(spec, name, optional, signal, cache);
   }
   throw new BertError('E_BAD_SOURCE', `cannot read a model file from ${name}: expected a URL, a path, bytes or a Blob`);
 }
 
-async function openUrl(url, name, optional, signal) {
+let warned = false;
+function cacheFailed(error) {
+  if (!warned) console.warn(`bert-wasm: model files are not cached (${error?.message ?? error}); loads use the network`);
+  warned = true;
+}
+
+// The cached file, or undefined when there is none (or the cache fails); null for a remembered absence.
+async function openCached(url, name, optional, signal) {
+  let hit;
+  try {
+    hit = await host.cache.match(String(url));
+  } catch (error) {
+    return cacheFailed(error);
+  }
+  if (!hit || (hit.absent && !optional)) return undefined;
+  if (hit.absent) return null;
+  const stream = hit.stream();
+  return {
+    name,
+    size: hit.size,
+    cached: true,
+    chunks: () => streamChunks(stream, signal, `cached ${name}`, hit.size),
+    close: () => stream.cancel().catch(() => {}),
+  };
+}
+
+async function openUrl(url, name, optional, signal, cache) {
+  // Its own controller: closing the file must also stop the copy going into the cache.
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal?.addEventListener('abort', onAbort);
   let response;
   try {
-    response = await fetch(url, { signal });
+    response = await fetch(url, { signal: controller.signal });
   } catch (error) {
+    signal?.removeEventListener('abort', onAbort);
     if (signal?.aborted) throw aborted(signal);
     throw new BertError('E_FETCH', `GET ${name} failed: ${error?.message ?? error}`, { cause: error });
   }
   if (!response.ok) {
     response.body?.cancel().catch(() => {});
-    if (optional && response.status === 404) return null;
+    if (optional && response.status === 404) {
+      if (cache) host.cache.put(String(url), null).catch(cacheFailed);
+      return null;
+    }
     throw new BertError('E_FETCH', `GET ${name}: HTTP ${response.status} ${response.statusText}`.trim());
   }
   // No model file is HTML: this is a login, captive-portal or error page served with status 200.
@@ -160,42 +195,22 @@ async function openUrl(url, name, optional, signal) {
   // A compressed transfer's Content-Length counts compressed bytes: then the size is unknown.
   const length = response.headers.get('content-encoding') ? null : response.headers.get('content-length');
   const size = length === null ? undefined : Number(length);
+  let body = response.body;
+  if (cache && size !== undefined) {
+    const [mine, copy] = body.tee();
+    body = mine;
+    host.cache.put(String(url), copy, size).catch((error) => controller.signal.aborted || cacheFailed(error));
+  }
   return {
     name,
     size,
-    chunks: () => streamChunks(response.body, signal, `GET ${name}`, size),
-    close: () => response.body?.cancel().catch(() => {}),
-  };
-}
-
-async function openLocalFile(pathOrUrl, name, optional, signal) {
-  const [{ open }, { fileURLToPath }] = await Promise.all([import('node:fs/promises'), import('node:url')]);
-  const path = pathOrUrl.startsWith('file:') ? fileURLToPath(pathOrUrl) : pathOrUrl;
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if (optional && error.code === 'ENOENT') return null;
-    throw new BertError('E_IO', `${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, { cause: error });
-  }
-  const { size } = await handle.stat();
-  return {
-    name: path,
-    size,
-    async *chunks() {
-      try {
-        const buffer = new Uint8Array(Math.min(CHUNK, Math.max(size, 1)));
-        for (;;) {
-          checkSignal(signal);
-          const { bytesRead } = await handle.read(buffer, 0, buffer.byteLength, null);
-          if (bytesRead === 0) return;
-          yield buffer.subarray(0, bytesRead);
-        }
-      } finally {
-        await handle.close();
-      }
+    response,  // held: Node's fetch cancels the body of a Response collected as garbage
+    chunks: () => streamChunks(body, signal, `GET ${name}`, size),
+    close: () => {
+      signal?.removeEventListener('abort', onAbort);
+      controller.abort();
+      body.cancel().catch(() => {});
     },
-    close: () => handle.close().catch(() => {}),
   };
 }
 
@@ -237,7 +252,7 @@ export async function readText(file, onBytes) {
   for await (const chunk of file.chunks()) {
     parts.push(chunk.slice());
     length += chunk.byteLength;
-    onBytes(chunk.byteLength);
+    onBytes(chunk.byteLength, file);
   }
   const bytes = new Uint8Array(length);
   let offset = 0;
@@ -263,7 +278,7 @@ export async function streamToEngine(file, engine, write, onBytes) {
         engine.HEAPU8.set(piece, staging);  // HEAPU8 is re-read: memory may have grown
         write(staging, piece.byteLength);
       }
-      onBytes(chunk.byteLength);
+      onBytes(chunk.byteLength, file);
     }
   } finally {
     engine._free(staging);

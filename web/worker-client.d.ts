@@ -7,6 +7,8 @@ export { BertError } from './index.js';
 export interface BertWorkerModel extends Pick<BertModel, TaskMethod> {}
 
 export class BertWorkerModel {
+  /** Models come from BertWorkerModel.load. */
+  private constructor();
   /** Starts a module worker and loads the model in it; same source and options as BertModel.load. */
   static load(source: ModelSource, options?: LoadOptions): Promise<BertWorkerModel>;
   readonly info: ModelInfo;

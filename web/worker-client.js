@@ -9,6 +9,12 @@ export { BertError };
 // Lock for its lifetime instead: the page asks for the same lock, and gets it when the worker is gone.
 const lockName = () => `bert-wasm-worker-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
+// A worker's script must be same-origin; one on a CDN is imported from a same-origin blob instead.
+function workerScript(url) {
+  if (url.origin === location.origin) return url;
+  return URL.createObjectURL(new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' }));
+}
+
 export class BertWorkerModel {
   #worker;
   #pending = new Map();  // id -> {resolve, reject, onProgress}
@@ -61,18 +67,22 @@ export class BertWorkerModel {
    * Starts a worker and loads a model in it. Same source and options as BertModel.load; relative URLs
    * are resolved against the page. Blobs and Files are passed to the worker as they are.
    */
-  static async load(source, { threads, variant, onProgress, signal } = {}) {
+  static async load(source, { threads, variant, onProgress, signal, assetBase, cache } = {}) {
     if (typeof Worker !== 'function') {
       throw new BertError('E_WORKER', 'Web Workers are not available here (Node has none): use BertModel from bert-wasm');
     }
-    const worker = new Worker(new URL('./bert-worker.js', import.meta.url), { type: 'module' });
+    // Spelled out for bundlers, which emit the worker they find in `new Worker(new URL(...))`.
+    const worker = assetBase === undefined
+      ? new Worker(new URL('./bert-worker.js', import.meta.url), { type: 'module' })
+      : new Worker(workerScript(new URL('bert-worker.js', new URL(String(assetBase).replace(/\/?$/, '/'), location.href))), { type: 'module' });
     const client = new BertWorkerModel(worker);
     const absolute = (s) => (typeof s === 'string' || s instanceof URL ? new URL(s, location.href).href : s);
     const portable =
       typeof source === 'string' || source instanceof URL
         ? absolute(source)
         : Object.fromEntries(Object.entries(source ?? {}).map(([k, v]) => [k, absolute(v)]));
-    const { id, promise } = client.#call('load', [portable, { threads, variant }, client.#lock], onProgress);
+    const options = { threads, variant, cache, assetBase: assetBase === undefined ? undefined : absolute(assetBase) };
+    const { id, promise } = client.#call('load', [portable, options, client.#lock], onProgress);
     const onAbort = () => client.#worker?.postMessage({ id: -1, method: 'abort', args: [id] });
     signal?.addEventListener('abort', onAbort);
     try {

@@ -11,8 +11,21 @@ const FLAGS = [
 ];
 
 /** Starts the demo server ({isolation}) and a browser; returns {page, server, close()}. */
-export async function openDemo({ isolation = true, viewport = { width: 1200, height: 900 } } = {}) {
+export async function openDemo({ isolation = true, viewport } = {}) {
   const server = await startServer({ port: 0, isolation });
+  const browser = await launchBrowser({ viewport });
+  return {
+    ...browser,
+    server,
+    async close() {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/** A headless Chromium on a fresh profile; returns {page, context, errors (page errors), close()}. */
+export async function launchBrowser({ viewport = { width: 1200, height: 900 } } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'bert-wasm-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -25,11 +38,10 @@ export async function openDemo({ isolation = true, viewport = { width: 1200, hei
   page.on('pageerror', (error) => errors.push(error.message));
   return {
     page,
-    server,
+    context,
     errors,
     async close() {
       await context.close();
-      await server.close();
       rmSync(profile, { recursive: true, force: true });
     },
   };

@@ -2,7 +2,7 @@
 // problem, and a loaded model answers exactly as before after any failed call.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BertError, BertModel } from '../../dist/index.js';
+import { BertError, BertModel } from '../../dist/node.js';
 import { VARIANTS, bertError, modelDir, osThreads, startServer, waitFor } from './helpers.js';
 
 const TINY = modelDir('tiny-random');

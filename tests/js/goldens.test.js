@@ -1,6 +1,6 @@
 // Every case of ../shared/models/{tiny,small,bare}-random/golden.json (a float64 PyTorch reference) on
 // both WebAssembly builds, with the tolerances of the native golden test (tests/golden_test.cpp).
-import { BertModel } from '../../dist/index.js';
+import { BertModel } from '../../dist/node.js';
 import { VARIANTS, bertError, loadGolden, maxAbsDiff, modelDir } from './helpers.js';
 
 const MODEL_NAMES = ['tiny-random', 'small-random', 'bare-random'];

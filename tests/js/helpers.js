@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BertError } from '../../dist/index.js';
+import { BertError } from '../../dist/node.js';
 
 /** ../shared/models beside the repository (CI clones the repo with ../shared next to it). */
 export const MODELS = fileURLToPath(new URL('../../../shared/models/', import.meta.url));

@@ -1,6 +1,6 @@
 // fillMask, embed and encode beyond the goldens: batching, several masks, poolings, attentions and
 // overlapping calls.
-import { BertModel } from '../../dist/index.js';
+import { BertModel } from '../../dist/node.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VARIANTS, bertError, modelDir, row } from './helpers.js';

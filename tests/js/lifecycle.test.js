@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO, bertError, modelDir } from './helpers.js';
 
-const DIST = pathToFileURL(join(REPO, 'dist/index.js')).href;
+const DIST = pathToFileURL(join(REPO, 'dist/node.js')).href;
 const TINY = modelDir('tiny-random');
 let dir;
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BertModel } from '../../dist/index.js';
+import { BertModel } from '../../dist/node.js';
 import { REPO, bertError, modelDir } from './helpers.js';
 
 // "Word, ünïcödé 中文 punctuation!" and friends, `chars` characters in all.
@@ -138,7 +138,7 @@ describe('weights too large for WebAssembly', () => {
     // A child process whose V8 lets wasm memories grow to 512 MB only, loading 2 x 300 MB of weights.
     const server = await startHugeServer(2, 75_000_000);
     const script = `
-      import { BertModel } from ${JSON.stringify(pathToFileURL(join(REPO, 'dist/index.js')).href)};
+      import { BertModel } from ${JSON.stringify(pathToFileURL(join(REPO, 'dist/node.js')).href)};
       const errors = [];
       for (let i = 0; i < 5; i++) {
         await BertModel.load(process.argv[1], { variant: i % 2 ? 'simd-threads' : 'simd', threads: 2 }).then(

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BertModel } from '../../dist/index.js';
+import { BertModel } from '../../dist/node.js';
 import {
   FOLDER_FILES, FOLDER_REQUESTS, VARIANTS, bertError, folderSize, loadGolden, modelDir, osThreads, startServer, waitFor,
 } from './helpers.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { BertModel } from '../../dist/index.js';
+import { BertModel } from '../../dist/node.js';
 import { bertError, modelDir } from './helpers.js';
 
 const TINY = modelDir('tiny-random');

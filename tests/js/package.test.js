@@ -2,7 +2,7 @@
 // the tarball (offline: the package has no dependencies) can `import { BertModel } from 'bert-wasm'` and
 // fill masks with both builds.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,7 @@ const TIMEOUT = 120000;
 // Everything the package must ship, and the patterns every shipped file must match.
 const REQUIRED = [
   'package.json', 'README.md', 'LICENSE',
-  'dist/index.js', 'dist/index.d.ts', 'dist/errors.js', 'dist/runtime.js', 'dist/sources.js',
+  'dist/index.js', 'dist/node.js', 'dist/require.cjs', 'dist/index.d.ts', 'dist/errors.js', 'dist/runtime.js', 'dist/sources.js',
   'dist/wasm/package.json',
   'dist/wasm/bert-wasm-simd.js', 'dist/wasm/bert-wasm-simd.mjs', 'dist/wasm/bert-wasm-simd.wasm',
   'dist/wasm/bert-wasm-simd-threads.js', 'dist/wasm/bert-wasm-simd-threads.mjs', 'dist/wasm/bert-wasm-simd-threads.wasm',
@@ -23,7 +23,7 @@ const REQUIRED = [
 ];
 const ALLOWED = [
   /^package\.json$/, /^README\.md$/, /^LICENSE$/,
-  /^dist\/[^/]+\.js$/, /^dist\/[^/]+\.d\.ts$/,
+  /^dist\/[^/]+\.c?js$/, /^dist\/[^/]+\.d\.ts$/,
   /^dist\/wasm\/package\.json$/, /^dist\/wasm\/[^/]+\.(wasm|js|mjs)$/,
 ];
 
@@ -82,4 +82,29 @@ test('a fresh project installs the tarball offline and fills masks with both bui
   expect(out['simd-threads']).toEqual({
     info: { variant: 'simd-threads', threads: 2 }, top: golden, error: { isBertError: true, code: 'E_NO_MASK' },
   });
+}, TIMEOUT);
+
+test('the browser entries import no Node module: bundlers take them with no configuration', () => {
+  const browserFiles = pack.files.map((f) => f.path).filter((f) => /^dist\/[^/]+\.js$/.test(f) && f !== 'dist/node.js');
+  expect(browserFiles).toEqual(expect.arrayContaining(['dist/index.js', 'dist/worker-client.js', 'dist/bert-worker.js']));
+  const nodeImports = browserFiles.filter((f) => /from\s+['"]node:|import\(\s*['"]node:/.test(readFileSync(join(REPO, f), 'utf8')));
+  expect(nodeImports).toEqual([]);
+});
+
+test("require('bert-wasm') loads the Node entry where Node can require ES modules, else E_ESM_ONLY", async () => {
+  const project = join(dir, 'consumer-cjs');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer-cjs', version: '1.0.0', private: true }));
+  await run(NPM, ['install', '--offline', '--no-audit', '--no-fund', join(dir, pack.filename)], { cwd: project, timeout: TIMEOUT });
+  writeFileSync(join(project, 'main.cjs'), `
+    const { BertModel } = require('bert-wasm');
+    BertModel.load(${JSON.stringify(modelDir('tiny-random'))}, { variant: 'simd' })
+      .then(async (model) => { console.log(JSON.stringify(await model.fillMask('the [MASK] works', { topK: 1 }))); model.dispose(); });
+  `);
+  const { stdout } = await run(process.execPath, ['main.cjs'], { cwd: project, timeout: TIMEOUT });
+  expect(JSON.parse(stdout)[0]).toHaveLength(1);
+  // What an older Node (no require(esm): 18, 20.18, 22.11) gets instead; this flag makes this Node one.
+  const old = await run(process.execPath, ['--no-experimental-require-module', 'main.cjs'], { cwd: project }).catch((e) => e);
+  expect(old.stderr).toMatch(/\[BertError\]: bert-wasm is an ES module, and this Node cannot require\(\) one/);
+  expect(old.stderr).toMatch(/code: 'E_ESM_ONLY'/);
 }, TIMEOUT);

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BertModel } from '../../dist/index.js';
+import { BertModel } from '../../dist/node.js';
 import { REPO, modelDir } from './helpers.js';
 
 const TEXTS = ['The capital of France is [MASK].', 'a [MASK] b [MASK] c', 'Hello world!', 'Paris is nice.', '[MASK]'];
@@ -60,7 +60,7 @@ describe.each([
 function cycleMemory(cycles, variant) {
   const script = `
     import { readdirSync } from 'node:fs';
-    import { BertModel } from ${JSON.stringify(pathToFileURL(join(REPO, 'dist/index.js')).href)};
+    import { BertModel } from ${JSON.stringify(pathToFileURL(join(REPO, 'dist/node.js')).href)};
     const cycle = async () => (await BertModel.load(${JSON.stringify(modelDir('tiny-random'))}, { variant: '${variant}', threads: 2 })).dispose();
     const samples = [];
     for (let i = 1; i <= ${cycles}; i++) {

@@ -2,7 +2,7 @@
 // NER, question answering (windows included), DistilBERT fill-mask, sentence-transformers embeddings,
 // tokenizer offsets, pipelines, and the coded errors of tasks a checkpoint has no head for. Goldens come
 // from a float64 reference; tolerances are each golden's (logits 2e-4 absolute, scores 1e-3 relative).
-import { BertModel, pipeline } from '../../dist/index.js';
+import { BertModel, pipeline } from '../../dist/node.js';
 import { VARIANTS, bertError, loadGolden, maxAbsDiff, modelDir } from './helpers.js';
 
 const relClose = (ours, want, rel) => expect(Math.abs(ours - want)).toBeLessThanOrEqual(rel * Math.abs(want));

@@ -1,5 +1,5 @@
 // model.tokenizer: sentence pairs, token types, attention mask, decode, truncation and E_TOO_LONG.
-import { BertModel } from '../../dist/index.js';
+import { BertModel } from '../../dist/node.js';
 import { VARIANTS, bertError, goldenCase, modelDir } from './helpers.js';
 
 const CLS = 101;

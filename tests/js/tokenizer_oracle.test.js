@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tokenizers from 'tokenizers';
-import { BertModel } from '../../dist/index.js';
+import { BertModel } from '../../dist/node.js';
 import { modelDir } from './helpers.js';
 
 const MODEL = 'tiny-distilbert';

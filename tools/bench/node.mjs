@@ -1,5 +1,5 @@
 // bert-wasm's JS API in Node on the BERT-base checkpoint: node tools/bench/node.mjs DIR THREADS [--quick]
-import { BertModel } from '../../dist/index.js';
+import { BertModel } from '../../dist/node.js';
 import { benchBertWasm } from './measure.js';
 
 const [dir, threads] = process.argv.slice(2);
