@@ -124,7 +124,7 @@ describe.each(Object.keys(BUNDLERS))('%s', (bundler) => {
       browser.page.on('pageerror', onError);
       try {
         await browser.page.goto(server.url);
-        await browser.page.waitForFunction(() => typeof window.run === 'function', null, { timeout: 30000 });
+        await browser.page.waitForFunction(() => typeof window.run === 'function', null, { timeout: 60000 });
         const result = await browser.page.evaluate(([url, options]) => window.run(url, options), [`${server.url}models/tiny-random/`, built.options]);
         expect(result.variants).toEqual([variant, variant]);
         expect(result.page).toEqual(expected);
@@ -135,6 +135,6 @@ describe.each(Object.keys(BUNDLERS))('%s', (bundler) => {
         await server.close();
       }
     },
-    60000,
+    120000,
   );
 });
