@@ -61,6 +61,9 @@ async function createBrowserEngine(urls, options) {
   const worker = urls.worker && (await sameOriginUrl(urls.worker));
   options.locateFile = (file) => (file.endsWith('.wasm') ? urls.wasm.href : worker ?? file);
   options.mainScriptUrlOrBlob = urls.glue.href;  // pthread workers load the classic script
+  // A call on the page's thread waits for the pool's workers: by design (BertWorkerModel is the way not to
+  // block), so Emscripten's warning about it is not repeated to the console.
+  options.printErr = (text) => text.startsWith('Blocking on the main thread') || console.error(text);
   return create(options);
 }
 

@@ -1,7 +1,8 @@
 // Bundlers as users run them: the packed package installed into a fresh app, built by Vite and webpack
 // with their default configuration and by esbuild with the README's recipe (copy dist/, pass assetBase),
 // each page served with and without cross-origin isolation and opened in Chromium. BertModel on the page
-// and BertWorkerModel answer exactly as the package does in Node, on the build the page allows.
+// and BertWorkerModel answer exactly as the package does in Node, on the build the page allows, and
+// nothing is logged to the console.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -122,6 +123,10 @@ describe.each(Object.keys(BUNDLERS))('%s', (bundler) => {
       const errors = [];
       const onError = (error) => errors.push(error.message);
       browser.page.on('pageerror', onError);
+      // Nothing on the console but the browser's own lines for the optional files a folder lacks (404).
+      const messages = [];
+      const onConsole = (message) => message.text().startsWith('Failed to load resource') || messages.push(message.text());
+      browser.page.on('console', onConsole);
       try {
         await browser.page.goto(server.url);
         await browser.page.waitForFunction(() => typeof window.run === 'function', null, { timeout: 60000 });
@@ -130,8 +135,10 @@ describe.each(Object.keys(BUNDLERS))('%s', (bundler) => {
         expect(result.page).toEqual(expected);
         expect(result.worker).toEqual(expected);
         expect(errors).toEqual([]);
+        expect(messages).toEqual([]);
       } finally {
         browser.page.off('pageerror', onError);
+        browser.page.off('console', onConsole);
         await server.close();
       }
     },
