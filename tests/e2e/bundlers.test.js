@@ -1,8 +1,8 @@
 // Bundlers as users run them: the packed package installed into a fresh app, built by Vite and webpack
-// with their default configuration and by esbuild with the README's recipe (copy dist/, pass assetBase),
-// each page served with and without cross-origin isolation and opened in Chromium. BertModel on the page
-// and BertWorkerModel answer exactly as the package does in Node, on the build the page allows, and
-// nothing is logged to the console.
+// with their default configuration, and by esbuild and Rollup (+ node-resolve) with the README's recipe
+// (copy dist/, pass assetBase), each page served with and without cross-origin isolation and opened in
+// Chromium. BertModel on the page and BertWorkerModel answer exactly as the package does in Node, on the
+// build the page allows, and nothing is logged to the console.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -53,6 +53,15 @@ const BUNDLERS = {
     await run(process.execPath, [join(REPO, 'node_modules/webpack-cli/bin/cli.js'), '--mode', 'production'], { cwd: dir });
     writeFileSync(join(dir, 'dist/index.html'), page('main.js', 'text/javascript'));
     return { out: join(dir, 'dist'), options: {} };
+  },
+  async rollup(dir) {
+    // Rollup with its node-resolve plugin (it resolves no package without), and esbuild's recipe.
+    writeFileSync(join(dir, 'rollup.config.mjs'), `import { nodeResolve } from ${JSON.stringify(join(REPO, 'node_modules/@rollup/plugin-node-resolve/dist/es/index.js'))};
+export default { input: 'src/index.js', output: { dir: 'dist', format: 'es' }, plugins: [nodeResolve({ browser: true })] };`);
+    await run(process.execPath, [join(REPO, 'node_modules/rollup/dist/bin/rollup'), '-c', '--silent'], { cwd: dir });
+    cpSync(join(dir, 'node_modules/bert-wasm/dist'), join(dir, 'dist/bert-wasm'), { recursive: true });
+    writeFileSync(join(dir, 'dist/index.html'), page('index.js'));
+    return { out: join(dir, 'dist'), options: { assetBase: '/bert-wasm/' } };
   },
   async esbuild(dir) {
     const esbuild = await import('esbuild');
