@@ -64,7 +64,7 @@ export class BertModel {
    * sentence-transformers).
    * @param source a folder URL or local path, or {config, tokenizer | vocab, tokenizerConfig?, modules?,
    *   poolingConfig?, sentenceBertConfig?, weights}
-   * @param options {threads, onProgress({loaded, total}), signal, variant: 'simd' | 'simd-threads',
+   * @param options {threads, onProgress({loaded, total, cached}), signal, variant: 'simd' | 'simd-threads',
    *   assetBase: where a copy of the package's dist/ folder is served, when not beside this module,
    *   cache: false to neither read nor keep downloaded files (see cache.js)}
    * @example const model = await BertModel.load('https://huggingface.co/google-bert/bert-base-uncased/resolve/main/');

@@ -11,10 +11,10 @@ import { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BertError } from './errors.js';
 import { useHost } from './runtime.js';
+import { CHUNK } from './sources.js';
 
 export * from './index.js';
 
-const CHUNK = 4 << 20;
 const hasScheme = (s) => /^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s);  // not "C:\"
 const toPath = (spec) => (String(spec).startsWith('file:') ? fileURLToPath(spec) : String(spec));
 

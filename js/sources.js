@@ -5,7 +5,8 @@
 import { BertError } from './errors.js';
 import { host } from './runtime.js';
 
-const CHUNK = 4 << 20;
+/** Bytes per read and per write into the engine. */
+export const CHUNK = 4 << 20;
 
 function aborted(signal) {
   return new BertError('E_ABORTED', `model load aborted${signal.reason ? `: ${signal.reason}` : ''}`);
@@ -25,7 +26,7 @@ export function resolveSource(source) {
     const folder = String(source);
     const join = (name) => {
       if (host.isLocalFile(folder) && !folder.startsWith('file:')) return folder.replace(/[\\/]+$/, '') + '/' + name;
-      const base = new URL(folder.endsWith('/') ? folder : folder + '/', globalThis.location?.href);
+      const base = new URL(folder.endsWith('/') ? folder : folder + '/', host.base());
       return new URL(name, base);
     };
     return {
@@ -87,17 +88,20 @@ export async function openModel(files, { signal, onProgress, cache = true }) {
     ]);
     const vocab = tokenizer && files.folder ? null : await open(files.vocab, optional);
     if (!tokenizer && !vocab) throw new BertError('E_BAD_VOCAB', 'the model has neither tokenizer.json nor vocab.txt');
+    // `cached`: how many of the bytes loaded came from the cache rather than the network.
     let loaded = 0;
-    const modulesText = modules ? await readText(modules, (n) => (loaded += n)) : '';
+    let cached = 0;
+    const count = (n, file) => {
+      loaded += n;
+      if (file.cached) cached += n;
+    };
+    const modulesText = modules ? await readText(modules, count) : '';
     const pooling = modulesText && poolingFolder(modulesText);
     const poolingConfig = pooling ? await open(files.poolingConfig(pooling), optional) : null;
 
     const total = opened.every((f) => f.size !== undefined) ? opened.reduce((sum, f) => sum + f.size, 0) : undefined;
-    // `cached`: how many of the bytes loaded came from the cache rather than the network.
-    let cached = 0;
     const onBytes = (n, file) => {
-      loaded += n;
-      if (file?.cached) cached += n;
+      count(n, file);
       onProgress?.({ loaded, total, cached });
     };
     onProgress?.({ loaded, total, cached });

@@ -379,13 +379,12 @@ std::string LongMixedText(size_t bytes) {
   return text;
 }
 
-TEST(Tokenizer, LongTextsCostWhatIsKept) {
-  const Tokenizer& t = Uncased();
-  const std::string text = LongMixedText(200'000), pair = LongMixedText(90'000).substr(5);
-  std::vector<Token> full, limited;
+// Splitting `text` stopped past 300 tokens is a prefix of its whole split, ending with a complete word; and
+// the text split in two at `cut` (a word boundary) gives the whole's tokens: slices change nothing.
+void ExpectSlicedSplitting(const Tokenizer& t, const std::string& text, size_t cut) {
+  std::vector<Token> full, limited, head, tail;
   ASSERT_TRUE(t.WordPieces(text, &full).ok());
   ASSERT_TRUE(t.WordPieces(text, &limited, 300).ok());
-  // A prefix of the whole, ending with a complete word past the limit.
   ASSERT_GT(limited.size(), 300u);
   ASSERT_LT(limited.size(), full.size());
   for (size_t i = 0; i < limited.size(); ++i) {
@@ -394,9 +393,6 @@ TEST(Tokenizer, LongTextsCostWhatIsKept) {
     ASSERT_EQ(limited[i].word, full[i].word) << i;
   }
   EXPECT_NE(full[limited.size()].word, limited.back().word);
-  // Slices do not change the result: the text split in two at a space gives the same tokens.
-  const size_t cut = text.find(' ', 100'000);
-  std::vector<Token> head, tail;
   ASSERT_TRUE(t.WordPieces(std::string_view(text).substr(0, cut), &head).ok());
   ASSERT_TRUE(t.WordPieces(std::string_view(text).substr(cut), &tail).ok());
   ASSERT_EQ(head.size() + tail.size(), full.size());
@@ -404,6 +400,16 @@ TEST(Tokenizer, LongTextsCostWhatIsKept) {
     ASSERT_EQ(tail[i].id, full[head.size() + i].id) << i;
     ASSERT_EQ(tail[i].span.begin + cut, full[head.size() + i].span.begin) << i;
   }
+}
+
+TEST(Tokenizer, LongTextsCostWhatIsKept) {
+  const Tokenizer& t = Uncased();
+  const std::string text = LongMixedText(200'000), pair = LongMixedText(90'000).substr(5);
+  ExpectSlicedSplitting(t, text, text.find(' ', 100'000));
+  // Without a single ASCII byte, slices end before ideographs and ideographic punctuation.
+  std::string cjk;
+  while (cjk.size() < 200'000) cjk += "\u4e2d\u6587\u5b57\u3001\u6f22\u5b57\u3002";
+  ExpectSlicedSplitting(t, cjk, cjk.find("\u6f22", 100'000));
   // Truncating the whole texts equals truncating prefixes far longer than what is kept.
   for (const size_t max_length : {8u, 512u, 2000u}) {
     SCOPED_TRACE(max_length);

@@ -1,6 +1,7 @@
 // The BertModel API, run in a Web Worker so that inference never blocks the page: the same task methods
 // (from the one task table), returning promises, and a tokenizer whose methods return promises.
 import { BertError } from './index.js';
+import { assetFolder } from './runtime.js';
 import { TASKS } from './tasks.js';
 
 export { BertError };
@@ -72,16 +73,17 @@ export class BertWorkerModel {
       throw new BertError('E_WORKER', 'Web Workers are not available here (Node has none): use BertModel from bert-wasm');
     }
     // Spelled out for bundlers, which emit the worker they find in `new Worker(new URL(...))`.
-    const worker = assetBase === undefined
+    const folder = assetBase === undefined ? undefined : assetFolder(assetBase);
+    const worker = folder === undefined
       ? new Worker(new URL('./bert-worker.js', import.meta.url), { type: 'module' })
-      : new Worker(workerScript(new URL('bert-worker.js', new URL(String(assetBase).replace(/\/?$/, '/'), location.href))), { type: 'module' });
+      : new Worker(workerScript(new URL('bert-worker.js', folder)), { type: 'module' });
     const client = new BertWorkerModel(worker);
     const absolute = (s) => (typeof s === 'string' || s instanceof URL ? new URL(s, location.href).href : s);
     const portable =
       typeof source === 'string' || source instanceof URL
         ? absolute(source)
         : Object.fromEntries(Object.entries(source ?? {}).map(([k, v]) => [k, absolute(v)]));
-    const options = { threads, variant, cache, assetBase: assetBase === undefined ? undefined : absolute(assetBase) };
+    const options = { threads, variant, cache, assetBase: folder?.href };
     const { id, promise } = client.#call('load', [portable, options, client.#lock], onProgress);
     const onAbort = () => client.#worker?.postMessage({ id: -1, method: 'abort', args: [id] });
     signal?.addEventListener('abort', onAbort);

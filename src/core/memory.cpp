@@ -19,13 +19,14 @@ std::string Megabytes(uint64_t bytes) {  // "6442.5 MB" (integer formatting: pri
 Status ReserveMemory(uint64_t bytes, const std::string& what) {
 #ifdef __EMSCRIPTEN__
   // What the heap can still grow by: its maximum (-sMAXIMUM_MEMORY) minus what it has handed out.
-  const uint64_t room = emscripten_get_heap_max() - reinterpret_cast<uintptr_t>(sbrk(0));
+  const uint64_t handed_out = reinterpret_cast<uintptr_t>(sbrk(0));
+  const uint64_t room = emscripten_get_heap_max() - handed_out;
   if (bytes > room) {
     return Error(StatusCode::kOutOfMemory, what + " needs " + Megabytes(bytes) + ", more than the " +
                                                Megabytes(room) + " WebAssembly (wasm32) memory can still hold");
   }
   // The browser may refuse to grow the heap well below its maximum (phones, 32-bit hosts).
-  const uint64_t end = reinterpret_cast<uintptr_t>(sbrk(0)) + bytes;
+  const uint64_t end = handed_out + bytes;
   if (end > emscripten_get_heap_size() && !emscripten_resize_heap(static_cast<size_t>(end))) {
     return Error(StatusCode::kOutOfMemory,
                  what + " needs " + Megabytes(bytes) + ", but WebAssembly memory could not grow to hold it");

@@ -11,9 +11,11 @@ using nlohmann::json;
 
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;  // the reference implementation's limit
 
-Status FileError(const std::string& what) { return Error(StatusCode::kBadWeights, "model.safetensors: " + what); }
-Status TensorError(const std::string& name, const std::string& what) {
-  return FileError("tensor \"" + name + "\": " + what);
+Status FileError(const std::string& what, StatusCode code = StatusCode::kBadWeights) {
+  return Error(code, "model.safetensors: " + what);
+}
+Status TensorError(const std::string& name, const std::string& what, StatusCode code = StatusCode::kBadWeights) {
+  return FileError("tensor \"" + name + "\": " + what, code);
 }
 
 uint64_t LoadU64(const char* p) {
@@ -132,8 +134,7 @@ Status SafetensorsReader::ParseHeader() {
     // A tensor is held whole at most once (in f32, twice its F16 size): it must be addressable here
     // (4 GB in wasm32). Refuse before allocating.
     if (bytes > SIZE_MAX / 4) {
-      return Error(StatusCode::kOutOfMemory, "model.safetensors: tensor \"" + name + "\": shape " + shape_it->dump() +
-                                                 " is too large to load in this build");
+      return TensorError(name, "shape " + shape_it->dump() + " is too large to load in this build", StatusCode::kOutOfMemory);
     }
     entries_.push_back(std::move(e));
   }

@@ -20,7 +20,7 @@ Status Classify(Network& net, std::span<const TokenizedText> batch, std::vector<
   const bool sigmoid = net.config.multi_label || net.config.labels.size() == 1;
   std::vector<std::vector<LabelScore>> results(batch.size());
   for (size_t s = 0; s < batch.size(); ++s) {
-    const std::vector<double> softmax = Softmax(logits[s]);
+    const std::vector<double> softmax = sigmoid ? std::vector<double>() : Softmax(logits[s]);
     for (size_t i = 0; i < logits[s].size(); ++i) {
       const double p = sigmoid ? 1 / (1 + std::exp(-static_cast<double>(logits[s][i]))) : softmax[i];
       results[s].push_back({static_cast<int>(i), net.config.labels[i], static_cast<float>(p)});

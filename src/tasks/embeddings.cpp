@@ -20,17 +20,16 @@ Status ParseObject(std::string_view text, const char* file, json* out) {
   return {};
 }
 
-// modules.json's entries of a given sentence-transformers module type (pointers into `modules`: copying
-// a JSON value recurses as deeply as it nests).
-std::vector<const json*> ModulesOfType(const json& modules, std::string_view type) {
-  std::vector<const json*> found;
-  if (!modules.is_array()) return found;
+// modules.json's first entry of a given sentence-transformers module type, or null (a pointer into
+// `modules`: copying a JSON value recurses as deeply as it nests).
+const json* FindModule(const json& modules, std::string_view type) {
+  if (!modules.is_array()) return nullptr;
   for (const json& m : modules) {
     if (m.is_object() && m.contains("type") && m["type"].is_string() && m["type"].get<std::string>().ends_with(type)) {
-      found.push_back(&m);
+      return &m;
     }
   }
-  return found;
+  return nullptr;
 }
 
 Status ReadPooling(const json& j, Pooling* out) {
@@ -87,9 +86,9 @@ void L2Normalize(size_t h, float* x) {
 
 std::string PoolingFolder(std::string_view modules_json) {
   const json modules = json::parse(modules_json.begin(), modules_json.end(), nullptr, false);
-  const std::vector<const json*> pooling = ModulesOfType(modules, "Pooling");
-  if (pooling.empty() || !pooling[0]->contains("path") || !(*pooling[0])["path"].is_string()) return "";
-  return (*pooling[0])["path"].get<std::string>();
+  const json* pooling = FindModule(modules, "Pooling");
+  if (!pooling || !pooling->contains("path") || !(*pooling)["path"].is_string()) return "";
+  return (*pooling)["path"].get<std::string>();
 }
 
 Status ParseSentenceTransformers(std::string_view modules_json, std::string_view pooling_json,
@@ -99,8 +98,8 @@ Status ParseSentenceTransformers(std::string_view modules_json, std::string_view
   modules = json::parse(modules_json.begin(), modules_json.end(), nullptr, false);
   if (!modules.is_array()) return Error(StatusCode::kBadConfig, "modules.json: not a JSON array");
   SentenceTransformersConfig c;
-  c.embedding.normalize = !ModulesOfType(modules, "Normalize").empty();
-  if (!ModulesOfType(modules, "Pooling").empty()) {
+  c.embedding.normalize = FindModule(modules, "Normalize") != nullptr;
+  if (FindModule(modules, "Pooling")) {
     if (pooling_json.empty()) return Error(StatusCode::kBadConfig, "modules.json names a Pooling module, but its config.json is missing");
     json pooling;
     BERT_RETURN_IF_ERROR(ParseObject(pooling_json, "Pooling config.json", &pooling));

@@ -8,20 +8,12 @@
 namespace bert {
 namespace {
 
-// Softmax over the window's allowed positions (the others get probability 0, as the pipeline's -10000
-// logits do).
-std::vector<double> MaskedSoftmax(const float* logits, size_t stride, const std::vector<bool>& allowed) {
-  double max = -INFINITY;
-  for (size_t i = 0; i < allowed.size(); ++i) {
-    if (allowed[i]) max = std::max(max, static_cast<double>(logits[i * stride]));
-  }
-  std::vector<double> p(allowed.size(), 0.0);
-  double sum = 0;
-  for (size_t i = 0; i < allowed.size(); ++i) {
-    if (allowed[i]) sum += p[i] = std::exp(logits[i * stride] - max);
-  }
-  for (double& x : p) x /= sum;
-  return p;
+// Softmax over the allowed entries of a column of [positions x 2] logits; the others get probability 0,
+// as the pipeline's -10000 logits do.
+std::vector<double> MaskedSoftmax(const float* logits, const std::vector<bool>& allowed) {
+  std::vector<float> column(allowed.size());
+  for (size_t i = 0; i < column.size(); ++i) column[i] = allowed[i] ? logits[i * 2] : -INFINITY;
+  return Softmax(column);
 }
 
 // The context bytes of a word in one window: from its first token there to its last.
@@ -107,7 +99,7 @@ Status AnswerQuestion(Network& net, const Tokenizer& tokenizer, std::string_view
       std::vector<bool> allowed = in_context;
       allowed[0] = true;  // [CLS] takes part in the softmax (it stands for "no answer")
       const float* z = logits.data() + static_cast<size_t>(segments[w].offset) * 2;
-      const std::vector<double> p_start = MaskedSoftmax(z, 2, allowed), p_end = MaskedSoftmax(z + 1, 2, allowed);
+      const std::vector<double> p_start = MaskedSoftmax(z, allowed), p_end = MaskedSoftmax(z + 1, allowed);
       null_score = std::min(null_score, p_start[0] * p_end[0]);
       for (const Candidate& cand : TopSpans(p_start, p_end, in_context, options.max_answer_length, options.top_k)) {
         const Span span{WordSpan(window, window.word_ids[cand.start]).begin, WordSpan(window, window.word_ids[cand.end]).end};

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
 #include "text/tokenizer_files.h"
 #include "text/unicode.h"
@@ -45,7 +44,7 @@ class Splitter {
   // Added tokens are matched leftmost first, the longest at a position.
   void Split(std::string_view text, std::vector<Token>* out) {
     size_t segment_start = 0;
-    for (size_t pos = 0; pos < text.size() && out->size() <= max_tokens_; ++pos) {
+    for (size_t pos = 0; pos < text.size() && !Full(*out); ++pos) {
       if (!first_bytes_[static_cast<uint8_t>(text[pos])]) continue;
       const AddedToken* match = nullptr;
       for (const AddedToken& t : added_) {
@@ -62,30 +61,39 @@ class Splitter {
   }
 
  private:
-  // A segment is normalized a slice at a time, so a long text costs memory in proportion to the slice
-  // and nothing past `max_tokens` is normalized. Slices end before an ASCII space or punctuation byte:
-  // a word boundary, and a character NFD and its canonical ordering never reach across.
+  bool Full(const std::vector<Token>& out) const { return out.size() > max_tokens_; }
+
+  // A segment is normalized a slice of about 16 KB at a time, so a long text costs memory in proportion
+  // to a slice, and splitting stops within the slice where it fills.
   void SplitSegment(std::string_view text, size_t begin, size_t end, std::vector<Token>* out) {
     constexpr size_t kSlice = 16 << 10;
-    const auto cut_before = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || std::ispunct(static_cast<unsigned char>(c)); };
-    while (begin < end && out->size() <= max_tokens_) {
+    while (begin < end && !Full(*out)) {
       size_t stop = std::min(end, begin + kSlice);
-      while (stop < end && !cut_before(text[stop])) ++stop;
+      while (stop < end && !SliceMayEndBefore(text, stop)) ++stop;
       Normalize(text.substr(begin, stop - begin), static_cast<uint32_t>(begin));
       SplitWords(out);
       begin = stop;
     }
   }
 
+  // Before whitespace, punctuation or (when they are spaced out) a CJK ideograph: a word boundary, and a
+  // starter, which NFD's canonical ordering never moves past.
+  bool SliceMayEndBefore(std::string_view text, size_t pos) const {
+    if ((static_cast<uint8_t>(text[pos]) & 0xC0) == 0x80) return false;  // inside a character
+    const char32_t cp = NextCodePoint(text, &pos);
+    return unicode::IsWhitespace(cp) || unicode::IsPunctuation(cp) ||
+           (options_.tokenize_chinese_chars && unicode::IsCjk(cp));
+  }
+
   // Words of chars_: runs between whitespace, each punctuation character a word of its own.
   void SplitWords(std::vector<Token>* out) {
     size_t word_start = 0;
-    for (size_t i = 0; i <= chars_.size() && out->size() <= max_tokens_; ++i) {
+    for (size_t i = 0; i <= chars_.size() && !Full(*out); ++i) {
       const bool boundary = i == chars_.size() || unicode::IsWhitespace(chars_[i].cp);
       const bool punct = !boundary && unicode::IsPunctuation(chars_[i].cp);
       if (!boundary && !punct) continue;
       if (i > word_start) WordPiece(std::span(chars_).subspan(word_start, i - word_start), out);
-      if (punct && out->size() <= max_tokens_) WordPiece(std::span(chars_).subspan(i, 1), out);
+      if (punct && !Full(*out)) WordPiece(std::span(chars_).subspan(i, 1), out);
       word_start = i + 1;
     }
   }
@@ -322,10 +330,11 @@ Status Tokenizer::Tokenize(std::string_view text, std::optional<std::string_view
   const size_t total = first.size() + second.size() + num_special;
   if (total > max_length) {
     if (!truncation) {
-      const bool counted = first.size() <= max_length && second.size() <= max_length;  // else splitting stopped
-      return Error(StatusCode::kTooLong, "input is " + (counted ? std::to_string(total) + " tokens, " : "") +
-                                             "more than max_length " + std::to_string(max_length) +
-                                             (counted ? "" : " tokens"));
+      const std::string limit = "max_length " + std::to_string(max_length);
+      if (first.size() > max_length || second.size() > max_length) {  // splitting stopped: no count
+        return Error(StatusCode::kTooLong, "input is more than " + limit + " tokens");
+      }
+      return Error(StatusCode::kTooLong, "input is " + std::to_string(total) + " tokens, more than " + limit);
     }
     if (max_length < num_special) {
       return Error(StatusCode::kInvalidArgument,

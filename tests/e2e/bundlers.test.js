@@ -9,12 +9,10 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
+import { MODELS, REPO, packPackage } from '../js/helpers.js';
 import { launchBrowser } from './browser.js';
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const MODELS = fileURLToPath(new URL('../../../shared/models/', import.meta.url));
 const TEXT = 'The capital of France is [MASK].';
 
 // The app: one module using both entries; the page calls window.run(modelUrl, options).
@@ -101,8 +99,7 @@ let expected;
 let browser;
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'bert-wasm-bundlers-'));
-  const { stdout } = await run('npm', ['pack', '--pack-destination', work, '--json'], { cwd: REPO });
-  tarball = join(work, JSON.parse(stdout)[0].filename);
+  tarball = await packPackage(work);
   const { BertModel } = await import('../../dist/node.js');
   const model = await BertModel.load(join(MODELS, 'tiny-random'), { variant: 'simd' });
   expected = await model.fillMask(TEXT, { topK: 3 });

@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { MODELS, REPO, packPackage } from '../js/helpers.js';
 import { launchBrowser } from './browser.js';
 
 const run = promisify(execFile);
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-const MODELS = fileURLToPath(new URL('../../../shared/models/', import.meta.url));
 const TEXT = 'The capital of France is [MASK].';
 
 let work;
@@ -23,13 +22,13 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'bert-wasm-electron-'));
   const example = join(work, 'electron');
   cpSync(join(REPO, 'examples/electron'), example, { recursive: true });
-  const { stdout } = await run('npm', ['pack', '--pack-destination', work, '--json'], { cwd: REPO });
+  const tarball = await packPackage(work);
   // The package from its tarball; electron left out of the copy's package.json (npm would resolve it).
   const manifest = JSON.parse(readFileSync(join(example, 'package.json'), 'utf8'));
   delete manifest.devDependencies;
   delete manifest.dependencies;
   writeFileSync(join(example, 'package.json'), JSON.stringify(manifest));
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(work, JSON.parse(stdout)[0].filename)], { cwd: example });
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: example });
   app = await import(pathToFileURL(join(example, 'app.js')).href);
 }, 120000);
 afterAll(() => work && rmSync(work, { recursive: true, force: true }));

@@ -3,7 +3,7 @@
 // writes it, a damaged or half-written entry is fetched again, clearCache() empties it, and a cache that
 // cannot be written costs a warning, never the load.
 import { jest } from '@jest/globals';
-import { mkdtempSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,7 @@ beforeAll(async () => {
   process.env.BERT_WASM_CACHE = mkdtempSync(join(tmpdir(), 'bert-wasm-cache-test-'));
   ({ result: expected } = await answer(TINY));
 });
+afterAll(() => rmSync(process.env.BERT_WASM_CACHE, { recursive: true, force: true }));
 
 test('a second load reads nothing from the network, and works with the server gone', async () => {
   const server = await startServer();
@@ -114,7 +115,8 @@ test('clearCache() empties it', async () => {
 });
 
 test('a cache that cannot be written costs one warning, not the load', async () => {
-  const blocker = join(mkdtempSync(join(tmpdir(), 'bert-wasm-blocked-')), 'file');
+  const blocked = mkdtempSync(join(tmpdir(), 'bert-wasm-blocked-'));
+  const blocker = join(blocked, 'file');
   writeFileSync(blocker, 'not a folder');
   const saved = process.env.BERT_WASM_CACHE;
   process.env.BERT_WASM_CACHE = join(blocker, 'cache');  // below a file: mkdir fails
@@ -130,6 +132,7 @@ test('a cache that cannot be written costs one warning, not the load', async () 
   } finally {
     warn.mockRestore();
     process.env.BERT_WASM_CACHE = saved;
+    rmSync(blocked, { recursive: true, force: true });
     server.close();
   }
 });

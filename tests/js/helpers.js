@@ -1,11 +1,13 @@
 // Shared helpers of the Jest suite: where the test checkpoints live, their goldens, a local static HTTP
 // server, numeric comparisons and error checks.
 import { expect } from '@jest/globals';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { BertError } from '../../dist/node.js';
 
 /** ../shared/models beside the repository (CI clones the repo with ../shared next to it). */
@@ -171,4 +173,10 @@ export async function waitFor(check, ms = 10000) {
     ok = check();
   }
   return ok;
+}
+
+/** `npm pack` of the repository into `dir`: the tarball's path, as a user's `npm install` takes it. */
+export async function packPackage(dir) {
+  const { stdout } = await promisify(execFile)('npm', ['pack', '--pack-destination', dir, '--json'], { cwd: REPO, timeout: 120000 });
+  return join(dir, JSON.parse(stdout)[0].filename);
 }

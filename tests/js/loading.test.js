@@ -76,23 +76,24 @@ describe.each(VARIANTS)('%s build', (variantName, options) => {
   });
 
   describe('HTTP', () => {
+    const http = { ...options, cache: false };  // every load over the network
     test('a folder URL with and without a trailing slash', async () => {
       server.requests.length = 0;
-      expect(await withModel(server.url, options, answers)).toEqual(reference);
+      expect(await withModel(server.url, http, answers)).toEqual(reference);
       expect(server.requests.sort()).toEqual([...FOLDER_REQUESTS].sort());
-      expect(await withModel(server.url.replace(/\/$/, ''), options, answers)).toEqual(reference);
-      expect(await withModel(new URL(server.url), options, answers)).toEqual(reference);
+      expect(await withModel(server.url.replace(/\/$/, ''), http, answers)).toEqual(reference);
+      expect(await withModel(new URL(server.url), http, answers)).toEqual(reference);
     });
 
     test('progress over HTTP: total from Content-Length, last event loaded === total', async () => {
       const events = [];
-      await withModel(server.url, { ...options, onProgress: (e) => events.push({ ...e }) }, async () => {});
+      await withModel(server.url, { ...http, onProgress: (e) => events.push({ ...e }) }, async () => {});
       expectProgress(events, folderSize('tiny-random'));
     });
 
     test('progress without a Content-Length: total undefined, loaded still counts every byte', async () => {
       const events = [];
-      const progress = { ...options, onProgress: (e) => events.push({ ...e }) };
+      const progress = { ...http, onProgress: (e) => events.push({ ...e }) };
       expect(await withModel(`${server.url}no-length/`, progress, answers)).toEqual(reference);
       expect(events.length).toBeGreaterThan(1);
       events.forEach((e, i) => {
@@ -110,20 +111,20 @@ describe.each(VARIANTS)('%s build', (variantName, options) => {
         tokenizerConfig: bytes('tokenizer_config.json'),
         weights: new Blob([bytes('model.safetensors')]),
       };
-      expect(await withModel(mixed, options, answers)).toEqual(reference);
+      expect(await withModel(mixed, http, answers)).toEqual(reference);
       const swapped = {
         config: new Blob([bytes('config.json')]),
         vocab: `${server.url}vocab.txt`,
         weights: bytes('model.safetensors').buffer,  // an ArrayBuffer
       };
       const events = [];
-      expect(await withModel(swapped, { ...options, onProgress: (e) => events.push({ ...e }) }, answers)).toEqual(reference);
+      expect(await withModel(swapped, { ...http, onProgress: (e) => events.push({ ...e }) }, answers)).toEqual(reference);
       expectProgress(events, folderSize('tiny-random', ['config.json', 'vocab.txt', 'model.safetensors']));
     });
 
     test('a folder with tokenizer.json instead of vocab.txt tokenizes identically', async () => {
       server.requests.length = 0;
-      await withModel(`${server.url}no-vocab/`, options, async (model) => {
+      await withModel(`${server.url}no-vocab/`, http, async (model) => {
         expect(server.requests).not.toContain('no-vocab/vocab.txt');  // tokenizer.json holds the vocab
         expect(server.requests).toContain('no-vocab/tokenizer.json');
         for (const c of loadGolden('tiny-random').cases) {
@@ -139,14 +140,14 @@ describe.each(VARIANTS)('%s build', (variantName, options) => {
     test('tokenizer_config.json missing (404) is fine', async () => {
       server.requests.length = 0;
       const events = [];
-      const progress = { ...options, onProgress: (e) => events.push({ ...e }) };
+      const progress = { ...http, onProgress: (e) => events.push({ ...e }) };
       expect(await withModel(`${server.url}no-tokenizer-config`, progress, answers)).toEqual(reference);
       expect(server.requests).toContain('no-tokenizer-config/tokenizer_config.json');
       expectProgress(events, folderSize('tiny-random', ['config.json', 'vocab.txt', 'model.safetensors']));
     });
 
     test('E_FETCH when model.safetensors is 404, naming the file', async () => {
-      const error = await bertError(BertModel.load(`${server.url}missing-weights/`, options), 'E_FETCH', /404/);
+      const error = await bertError(BertModel.load(`${server.url}missing-weights/`, http), 'E_FETCH', /404/);
       expect(error.message).toContain('missing-weights/model.safetensors');
     });
   });

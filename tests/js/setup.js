@@ -1,6 +1,9 @@
-// Every Jest worker keeps downloaded model files in a folder of its own, never the user's ~/.cache.
+// Jest's globalSetup: one scratch folder for the model-file cache of the whole run (never the user's
+// ~/.cache), removed by teardown.js.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-process.env.BERT_WASM_CACHE ??= mkdtempSync(join(tmpdir(), 'bert-wasm-cache-'));
+export default function setup() {
+  process.env.BERT_WASM_CACHE = mkdtempSync(join(tmpdir(), 'bert-wasm-cache-'));
+}

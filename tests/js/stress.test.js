@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BertModel } from '../../dist/node.js';
-import { REPO, modelDir } from './helpers.js';
+import { REPO, VARIANTS, modelDir } from './helpers.js';
 
 const TEXTS = ['The capital of France is [MASK].', 'a [MASK] b [MASK] c', 'Hello world!', 'Paris is nice.', '[MASK]'];
 
@@ -21,10 +21,7 @@ function call(model, i) {
   }
 }
 
-describe.each([
-  ['simd', { variant: 'simd' }],
-  ['simd-threads', { variant: 'simd-threads', threads: 2 }],
-])('%s build', (name, options) => {
+describe.each(VARIANTS)('%s build', (name, options) => {
   test('1,000 overlapping mixed calls equal the same calls one by one', async () => {
     const model = await BertModel.load(modelDir('small-random'), options);
     const overlapping = await Promise.all(Array.from({ length: 1000 }, (_, i) => call(model, i)));

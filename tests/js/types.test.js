@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO } from './helpers.js';
+import { REPO, packPackage } from './helpers.js';
 
 const run = promisify(execFile);
 const TSC = join(REPO, 'node_modules/typescript/bin/tsc');
@@ -15,9 +15,9 @@ const TIMEOUT = 120000;
 let project;
 beforeAll(async () => {
   project = mkdtempSync(join(tmpdir(), 'bert-wasm-types-'));
-  const { stdout } = await run('npm', ['pack', '--pack-destination', project, '--json'], { cwd: REPO, timeout: TIMEOUT });
+  const tarball = await packPackage(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(project, JSON.parse(stdout)[0].filename)], { cwd: project, timeout: TIMEOUT });
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: project, timeout: TIMEOUT });
   for (const file of ['consumer.ts', 'consumer-dom.ts']) copyFileSync(join(REPO, 'tests/js/types', file), join(project, file));
 }, TIMEOUT);
 afterAll(() => project && rmSync(project, { recursive: true, force: true }));

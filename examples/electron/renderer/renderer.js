@@ -13,15 +13,15 @@ try {
 status.textContent = `${model.info.architecture} on ${model.info.variant}, ${model.info.threads} threads`;
 document.body.dataset.variant = model.info.variant;
 
-async function fill(list, predictions) {
+function fill(list, predictions) {
   list.replaceChildren(...predictions.map((p) => Object.assign(document.createElement('li'), { textContent: `${p.tokenStr} ${p.score.toFixed(3)}` })));
 }
 
 async function update() {
   const text = document.querySelector('#text').value;
   const [predictions] = await model.fillMask(text, { topK: 5 });
-  await fill(document.querySelector('#renderer'), predictions);
-  if (window.mainProcess) await fill(document.querySelector('#main'), (await window.mainProcess.fillMask(text))[0]);
+  fill(document.querySelector('#renderer'), predictions);
+  if (window.mainProcess) fill(document.querySelector('#main'), (await window.mainProcess.fillMask(text))[0]);
   document.body.dataset.answered = text;
 }
 
