@@ -3,7 +3,7 @@
 // text), question answering (the answer marked in the context) and sentence similarity (a cosine matrix).
 // All inference runs in a Web Worker (BertWorkerModel), so typing never freezes the page; the latest
 // input wins.
-import { BertWorkerModel } from '../dist/worker-client.js';
+import { BertWorkerModel } from './dist/worker-client.js';
 
 const $ = (id) => document.getElementById(id);
 const MASK = '[MASK]';
@@ -654,7 +654,7 @@ function renderStatus() {
   const items = [
     ['engine', info ? (info.variant === 'simd-threads' ? 'WebAssembly SIMD + threads' : 'WebAssembly SIMD') : '…'],
     ['threads', info ? String(info.threads) : '…'],
-    ['cross-origin isolated', isolated ? 'yes' : 'no (served without COOP/COEP: single-threaded)'],
+    ['cross-origin isolated', isolated ? 'yes' : 'no (no COOP/COEP from the host or a service worker: single-threaded)'],
     ['last inference', last],
   ];
   $('status').replaceChildren(
@@ -678,8 +678,30 @@ function syncUrl(task, input) {
   history.replaceState(null, '', `?${params}`);
 }
 
+// Threads need cross-origin isolation, which needs COOP/COEP headers. The service worker (sw.js) adds them
+// where the host cannot, and keeps the app for offline visits. On the first visit it takes control of the
+// page only after the page has loaded without the headers: the page reloads once then, and says so (true).
+// A browser without service workers (or a host not on https) runs the single-threaded build.
+async function isolateWithServiceWorker() {
+  if (!navigator.serviceWorker) return false;
+  const takesControl = !crossOriginIsolated && !navigator.serviceWorker.controller
+    ? new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }))
+    : null;
+  try {
+    await navigator.serviceWorker.register('sw.js');
+  } catch {
+    return false;
+  }
+  if (!takesControl) return false;
+  const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), 5000));
+  if ((await Promise.race([takesControl, timeout])) === 'timeout') return false;
+  location.reload();
+  return true;
+}
+
 async function start() {
   renderStatus();
+  if (await isolateWithServiceWorker()) return;
   const params = new URLSearchParams(location.search);
   const link = {};
   for (const key of ['task', 'text', 'question', 'context']) if (params.has(key)) link[key] = params.get(key);

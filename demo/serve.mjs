@@ -1,6 +1,8 @@
-// Serves the demo on 127.0.0.1: the page (demo/), the package (dist/), the shared test checkpoints
-// (/models/<name>/) and BERT_MODEL's folder (/model/), with COOP/COEP headers so threads work.
-//   node demo/serve.mjs          PORT (default 8080), BERT_MODEL (folder or URL), BERT_ISOLATION=0 to omit COOP/COEP
+// Serves the demo on 127.0.0.1 laid out as a static host would hold it: the page (demo/) at the root, the
+// package at /dist/, plus the shared test checkpoints (/models/<name>/) and BERT_MODEL's folder (/model/).
+// It sends COOP/COEP so threads work; BERT_ISOLATION=0 serves like a plain static host (no COOP, COEP or
+// CORP), where the page's service worker (demo/sw.js) supplies them.
+//   node demo/serve.mjs          PORT (default 8080), BERT_MODEL (folder or URL), BERT_ISOLATION=0
 import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -47,20 +49,20 @@ export async function defaultModel(bertModel = process.env.BERT_MODEL) {
 export async function startServer({ port = 8080, isolation = true, bertModel, mounts: extra = [] } = {}) {
   const model = await defaultModel(bertModel);
   const mounts = [
-    ['/demo/', join(root, 'demo')],
     ['/dist/', join(root, 'dist')],
     ['/models/', sharedModels],
     ...(model.dir ? [['/model/', model.dir]] : []),
     ...extra,
+    ['/', join(root, 'demo')],
   ];
   const server = createServer(async (req, res) => {
     if (isolation) {
       res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
       res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+      res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     }
-    res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
     res.setHeader('Cache-Control', 'no-cache');
-    const { pathname, search } = new URL(req.url, 'http://x');
+    const { pathname } = new URL(req.url, 'http://x');
     let path;
     try {
       path = decodeURIComponent(pathname);
@@ -68,11 +70,7 @@ export async function startServer({ port = 8080, isolation = true, bertModel, mo
       res.writeHead(400).end('bad request');
       return;
     }
-    if (path === '/' || path === '/demo') {
-      res.writeHead(302, { Location: `/demo/${search}` }).end();  // deep links (?model=…&text=…) survive
-      return;
-    }
-    if (path === '/demo/default-model.json') {
+    if (path === '/default-model.json') {
       const { url, name, task } = model;
       res.writeHead(200, { 'Content-Type': types['.json'] }).end(JSON.stringify({ url, name, task, models: await listModels() }));
       return;
@@ -97,8 +95,12 @@ export async function startServer({ port = 8080, isolation = true, bertModel, mo
     }
   });
   await new Promise((ok) => server.listen(port, '127.0.0.1', ok));
-  const url = `http://127.0.0.1:${server.address().port}/demo/`;
-  return { server, url, model, close: () => new Promise((ok) => server.close(ok)) };
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const close = () => new Promise((ok) => {
+    server.close(ok);
+    server.closeAllConnections();  // a browser's kept-alive connections would hold it open
+  });
+  return { server, url, model, close };
 }
 
 // The shared checkpoints that have weights, with their tasks, for the page's model picker.

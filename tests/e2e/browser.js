@@ -10,10 +10,13 @@ const FLAGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
 
-/** Starts the demo server ({isolation}) and a browser; returns {page, server, close()}. */
-export async function openDemo({ isolation = true, viewport } = {}) {
+/**
+ * Starts the demo server ({isolation}: COOP/COEP from the server, else served as a plain static host) and
+ * a browser ({serviceWorkers: 'allow' or 'block'}); returns {page, server, close()}.
+ */
+export async function openDemo({ isolation = true, serviceWorkers, viewport } = {}) {
   const server = await startServer({ port: 0, isolation });
-  const browser = await launchBrowser({ viewport });
+  const browser = await launchBrowser({ viewport, serviceWorkers });
   return {
     ...browser,
     server,
@@ -25,13 +28,14 @@ export async function openDemo({ isolation = true, viewport } = {}) {
 }
 
 /** A headless Chromium on a fresh profile; returns {page, context, errors (page errors), close()}. */
-export async function launchBrowser({ viewport = { width: 1200, height: 900 } } = {}) {
+export async function launchBrowser({ viewport = { width: 1200, height: 900 }, serviceWorkers = 'allow' } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'bert-wasm-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: FLAGS,
     viewport,
+    serviceWorkers,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors = [];
@@ -49,12 +53,11 @@ export async function launchBrowser({ viewport = { width: 1200, height: 900 } } 
 
 /**
  * Loads the page with a deep link (model, task, text, question, context) and waits until the model is
- * ready. `from: '/'` opens the link on the server's root, which redirects to /demo/.
+ * ready (on a first visit without isolation, after the page's reload for its service worker).
  */
-export async function gotoDemo(demo, { from, ...link } = {}) {
+export async function gotoDemo(demo, link = {}) {
   const params = new URLSearchParams(Object.entries(link).filter(([, v]) => v !== undefined));
-  const base = from ? new URL(from, demo.server.url).href : demo.server.url;
-  await demo.page.goto(`${base}?${params}`);
+  await demo.page.goto(`${demo.server.url}?${params}`);
   await demo.page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
 }
 

@@ -10,7 +10,7 @@ beforeAll(async () => {
   demo.page.context().on('request', (request) => {
     if (new URL(request.url()).pathname.startsWith('/models/')) modelRequests.push(request.url());
   });
-  await demo.page.goto(new URL('/demo/default-model.json', demo.server.url).href);
+  await demo.page.goto(new URL('/default-model.json', demo.server.url).href);
   await demo.page.evaluate(async () => {
     const [{ BertModel, clearCache }, { BertWorkerModel }] = await Promise.all([import('/dist/index.js'), import('/dist/worker-client.js')]);
     globalThis.clearModelCache = clearCache;

@@ -1,5 +1,6 @@
-// The demo page in a real Chromium: predictions equal the goldens, with and without cross-origin
-// isolation, the worker keeps the page responsive, bad files show an error, deep links work.
+// The demo page in a real Chromium: predictions equal the goldens whether COOP/COEP come from the server,
+// from the page's service worker on a plain static host, or from nowhere; after one visit the page opens
+// and answers offline; the worker keeps the page responsive, bad files show an error, deep links work.
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gotoDemo, openDemo, typeSentence, waitForPredictions } from './browser.js';
@@ -18,13 +19,15 @@ function expectGolden(masks, c) {
   });
 }
 
-describe('the same page on two kinds of hosting', () => {
+describe('the same page on three kinds of hosting', () => {
   const runs = {};
+  const THREADS = 'WebAssembly SIMD + threads';
   test.each([
-    ['cross-origin isolated', true, 'WebAssembly SIMD + threads'],
-    ['plain static hosting', false, 'WebAssembly SIMD'],
-  ])('%s: typed sentences get the golden predictions', async (name, isolation, engine) => {
-    const demo = await openDemo({ isolation });
+    ['COOP/COEP from the server', { isolation: true }, THREADS, true],
+    ['a plain static host, isolated by the service worker', { isolation: false }, THREADS, true],
+    ['a plain static host, service workers blocked', { isolation: false, serviceWorkers: 'block' }, 'WebAssembly SIMD', false],
+  ])('%s: typed sentences get the golden predictions', async (name, hosting, engine, isolation) => {
+    const demo = await openDemo(hosting);
     try {
       await gotoDemo(demo, { model: '/models/small-random/' });
       runs[name] = [];
@@ -43,9 +46,35 @@ describe('the same page on two kinds of hosting', () => {
     }
   }, 90000);
 
-  test('the single-threaded variant answers identically', () => {
-    expect(runs['plain static hosting']).toEqual(runs['cross-origin isolated']);
+  test('every kind of hosting answers identically', () => {
+    const [first, ...others] = Object.values(runs);
+    expect(others).toHaveLength(2);
+    for (const other of others) expect(other).toEqual(first);
   });
+
+  test('after one visit to a plain static host, the page opens and answers offline, isolated', async () => {
+    const demo = await openDemo({ isolation: false });
+    try {
+      const c = golden('tiny-random', 'model_card');
+      await gotoDemo(demo, { model: '/models/tiny-random/', text: c.text });
+      expectGolden(await waitForPredictions(demo.page, c.text), c);
+      await demo.page.waitForFunction(async () => {
+        const kept = await (await caches.open('bert-wasm-files-v1')).keys();
+        return kept.some((request) => request.url.endsWith('/model.safetensors'));
+      });
+      // Offline twice over: the browser's network is off and the server is gone.
+      await demo.server.close();
+      await demo.page.context().setOffline(true);
+      await demo.page.reload();
+      await demo.page.waitForSelector('body[data-state="ready"]', { timeout: 60000 });
+      expectGolden(await waitForPredictions(demo.page, c.text), c);
+      expect(await demo.page.locator('#status [data-field="engine"] strong').innerText()).toBe(THREADS);
+      expect(await demo.page.evaluate(() => crossOriginIsolated)).toBe(true);
+      expect(demo.errors).toEqual([]);
+    } finally {
+      await demo.close();
+    }
+  }, 90000);
 });
 
 describe('demo interactions', () => {

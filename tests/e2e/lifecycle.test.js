@@ -8,7 +8,7 @@ let demo;
 beforeAll(async () => {
   demo = await openDemo();
   // A same-origin document with the server's COOP/COEP headers, and the package's modules loaded.
-  await demo.page.goto(new URL('/demo/default-model.json', demo.server.url).href);
+  await demo.page.goto(new URL('/default-model.json', demo.server.url).href);
   await demo.page.evaluate(async () => {
     const [{ BertModel }, { BertWorkerModel }] = await Promise.all([import('/dist/index.js'), import('/dist/worker-client.js')]);
     Object.assign(globalThis, { BertModel, BertWorkerModel });

@@ -1,7 +1,7 @@
 // The demo's task views in a real Chromium, each against its model's golden.json: label bars
 // (classification), entity spans (NER), the marked answer (question answering), the cosine matrix
 // (sentence similarity), fill-mask's attention from the predictions' own forward pass; deep links per
-// task from / and /demo/, the model picker, the task tabs, and a screenshot of every view.
+// task, the model picker, the task tabs, and a screenshot of every view.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gotoDemo, openDemo, typeSentence, waitForResult } from './browser.js';
@@ -252,14 +252,13 @@ describe('fill-mask', () => {
 
 describe('links and models', () => {
   test.each([
-    ['/', 'tiny-ner', { text: golden('tiny-ner', 'leaders').text }],
-    ['/', 'tiny-qa', { question: golden('tiny-qa', 'who').question, context: golden('tiny-qa', 'who').context }],
-    ['/demo/', 'tiny-qa', { question: golden('tiny-qa', 'when').question, context: golden('tiny-qa', 'when').context }],
-    ['/', 'small-random', { text: golden('small-random', 'two_masks').text }],
-  ])('a deep link from %s opens %s on its input', async (from, model, input) => {
+    ['tiny-ner', { text: golden('tiny-ner', 'leaders').text }],
+    ['tiny-qa', { question: golden('tiny-qa', 'who').question, context: golden('tiny-qa', 'who').context }],
+    ['small-random', { text: golden('small-random', 'two_masks').text }],
+  ])('a deep link opens %s on its input', async (model, input) => {
     const { page } = demo;
-    await gotoDemo(demo, { from, model: `/models/${model}/`, ...input });
-    expect(new URL(page.url()).pathname).toBe('/demo/');
+    await gotoDemo(demo, { model: `/models/${model}/`, ...input });
+    expect(new URL(page.url()).pathname).toBe('/');
     const task = { 'tiny-ner': 'token-classification', 'tiny-qa': 'question-answering', 'small-random': 'fill-mask' }[model];
     expect(await waitForResult(page, { task, ...input })).toBe('result');
     expect(linkParams(page)).toEqual({ model: `/models/${model}/`, ...input });
