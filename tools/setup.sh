@@ -19,3 +19,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# The package's build (its minifier) and tests run npm tools: node_modules as package-lock.json says.
+if [ "${BERT_SETUP_WASM:-0}" = 1 ]; then
+  [ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
+fi

@@ -6,7 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BERT_SETUP_WASM=1 BERT_SETUP_BROWSER=1 BERT_SETUP_FUZZ=1 bash tools/setup.sh
-[ -d node_modules ] && [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund
 
 jobs=$(nproc)
 passed=0
