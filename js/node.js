@@ -73,14 +73,21 @@ useHost({
   base: () => pathToFileURL(`${process.cwd()}/`).href,
 
   // The glue is a CommonJS script; Emscripten 3.1.6's loader cannot fetch file paths, so the bytes are
-  // passed in.
+  // passed in. The threaded glue sets a global Worker (worker_threads') to start its pool; the host's
+  // globals are put back as they were, or Web Worker code (BertWorkerModel) would take Node for a browser.
   async createEngine(urls, options) {
     if (urls.glue.protocol !== 'file:') throw new Error(`in Node, assetBase must be a local folder, not ${urls.glue}`);
     const create = createRequire(import.meta.url)(fileURLToPath(urls.glue));
     options.wasmBinary = await readFile(urls.wasm);
-    const engine = await create(options);
-    engine.unrefWorkers();  // the pool is complete here: all workers are created up front
-    return engine;
+    const worker = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
+    try {
+      const engine = await create(options);
+      engine.unrefWorkers();  // the pool is complete here: all workers are created up front
+      return engine;
+    } finally {
+      if (worker) Object.defineProperty(globalThis, 'Worker', worker);
+      else delete globalThis.Worker;
+    }
   },
 
   cache: folderCache,

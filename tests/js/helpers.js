@@ -2,7 +2,7 @@
 // server, numeric comparisons and error checks.
 import { expect } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -179,4 +179,24 @@ export async function waitFor(check, ms = 10000) {
 export async function packPackage(dir) {
   const { stdout } = await promisify(execFile)('npm', ['pack', '--pack-destination', dir, '--json'], { cwd: REPO, timeout: 120000 });
   return join(dir, JSON.parse(stdout)[0].filename);
+}
+
+/**
+ * The `node` binary of an exact Node version, from npm's node-<platform>-<arch> package (the binary the
+ * `node` package installs), fetched once into build/node/<version>/.
+ */
+export async function nodeBinary(version) {
+  const dir = join(REPO, 'build/node', version);
+  const bin = join(dir, 'package/bin/node');
+  if (existsSync(bin)) return bin;
+  const staging = `${dir}.partial`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  const spec = `node-${process.platform}-${process.arch}@${version}`;
+  const { stdout } = await promisify(execFile)('npm', ['pack', spec, '--pack-destination', staging, '--json'], { timeout: 300000 });
+  const tarball = join(staging, JSON.parse(stdout)[0].filename);
+  await promisify(execFile)('tar', ['-xzf', tarball, '-C', staging]);
+  rmSync(tarball);
+  renameSync(staging, dir);  // whole or not at all
+  return bin;
 }

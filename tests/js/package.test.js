@@ -1,12 +1,12 @@
 // The published package works: `npm pack` ships only the built files, and a fresh project that installs
 // the tarball (offline: the package has no dependencies) can `import { BertModel } from 'bert-wasm'` and
-// fill masks with both builds.
+// fill masks with both builds, on Node 18, 20 and 22; `require` works where Node can require ES modules.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO, goldenCase, modelDir } from './helpers.js';
+import { REPO, goldenCase, modelDir, nodeBinary } from './helpers.js';
 
 const run = promisify(execFile);
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -48,15 +48,29 @@ test('npm pack ships only dist, package.json, README.md and LICENSE', () => {
   expect(pack.name).toBe('bert-wasm');
 });
 
-test('a fresh project installs the tarball offline and fills masks with both builds', async () => {
-  const project = join(dir, 'consumer');
-  mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true, type: 'module' }));
-  await run(NPM, ['install', '--offline', '--no-audit', '--no-fund', join(dir, pack.filename)], { cwd: project, timeout: TIMEOUT });
-  expect(existsSync(join(project, 'node_modules/bert-wasm/dist/index.d.ts'))).toBe(true);
+// Each test runs on this Node and on the other majors the package supports (their binaries come from npm).
+const NODES = [[`this Node (${process.version})`, null], ['Node 18.20.8', '18.20.8'], ['Node 22.23.5', '22.23.5']];
+const nodePath = (version) => (version ? nodeBinary(version) : process.execPath);
 
+// A fresh project (package.json of `type`) with the tarball installed offline, once per type.
+const projects = {};
+async function consumer(type) {
+  projects[type] ??= (async () => {
+    const project = join(dir, `consumer-${type}`);
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: `consumer-${type}`, version: '1.0.0', private: true, type }));
+    await run(NPM, ['install', '--offline', '--no-audit', '--no-fund', join(dir, pack.filename)], { cwd: project, timeout: TIMEOUT });
+    return project;
+  })();
+  return projects[type];
+}
+
+test.each(NODES)('%s: a fresh project installs the tarball offline and fills masks with both builds', async (label, version) => {
+  const project = await consumer('module');
+  expect(existsSync(join(project, 'node_modules/bert-wasm/dist/index.d.ts'))).toBe(true);
   writeFileSync(join(project, 'main.js'), `
     import { BertModel, BertError } from 'bert-wasm';
+    import { BertWorkerModel } from 'bert-wasm/worker';
     const texts = ${JSON.stringify(CASES.map((c) => c.text))};
     const out = {};
     for (const variant of ['simd', 'simd-threads']) {
@@ -73,15 +87,19 @@ test('a fresh project installs the tarball offline and fills masks with both bui
         model.dispose();
       }
     }
+    // Node has no Web Workers, and loading the threaded build must not make it look as if it had.
+    const worker = await BertWorkerModel.load(${JSON.stringify(modelDir('tiny-random'))}).catch((e) => e);
+    out.worker = { globalWorker: typeof Worker, code: worker.code };
     console.log(JSON.stringify(out));
   `);
-  const { stdout } = await run(process.execPath, ['main.js'], { cwd: project, timeout: TIMEOUT });
+  const { stdout } = await run(await nodePath(version), ['main.js'], { cwd: project, timeout: TIMEOUT });
   const out = JSON.parse(stdout);
   const golden = CASES.map((c) => c.masks[0].top.slice(0, 5).map(([id, token]) => [id, token]));
   expect(out.simd).toEqual({ info: { variant: 'simd', threads: 1 }, top: golden, error: { isBertError: true, code: 'E_NO_MASK' } });
   expect(out['simd-threads']).toEqual({
     info: { variant: 'simd-threads', threads: 2 }, top: golden, error: { isBertError: true, code: 'E_NO_MASK' },
   });
+  expect(out.worker).toEqual({ globalWorker: 'undefined', code: 'E_WORKER' });
 }, TIMEOUT);
 
 test('the browser entries import no Node module: bundlers take them with no configuration', () => {
@@ -91,20 +109,24 @@ test('the browser entries import no Node module: bundlers take them with no conf
   expect(nodeImports).toEqual([]);
 });
 
-test("require('bert-wasm') loads the Node entry where Node can require ES modules, else E_ESM_ONLY", async () => {
-  const project = join(dir, 'consumer-cjs');
-  mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer-cjs', version: '1.0.0', private: true }));
-  await run(NPM, ['install', '--offline', '--no-audit', '--no-fund', join(dir, pack.filename)], { cwd: project, timeout: TIMEOUT });
+test.each(NODES)("%s: require('bert-wasm') loads the Node entry where Node can require ES modules, else E_ESM_ONLY", async (label, version) => {
+  const project = await consumer('commonjs');
   writeFileSync(join(project, 'main.cjs'), `
     const { BertModel } = require('bert-wasm');
     BertModel.load(${JSON.stringify(modelDir('tiny-random'))}, { variant: 'simd' })
       .then(async (model) => { console.log(JSON.stringify(await model.fillMask('the [MASK] works', { topK: 1 }))); model.dispose(); });
   `);
-  const { stdout } = await run(process.execPath, ['main.cjs'], { cwd: project, timeout: TIMEOUT });
-  expect(JSON.parse(stdout)[0]).toHaveLength(1);
-  // What an older Node (no require(esm): 18, 20.18, 22.11) gets instead; this flag makes this Node one.
-  const old = await run(process.execPath, ['--no-experimental-require-module', 'main.cjs'], { cwd: project }).catch((e) => e);
+  const node = await nodePath(version);
+  const { stdout: feature } = await run(node, ['-p', 'Boolean(process.features.require_module)']);
+  const canRequire = feature.trim() === 'true';
+  if (version) expect(canRequire).toBe(!version.startsWith('18.'));  // Node 22.12+ and 20.19+ can; 18 never could
+  if (canRequire) {
+    const { stdout } = await run(node, ['main.cjs'], { cwd: project, timeout: TIMEOUT });
+    expect(JSON.parse(stdout)[0]).toHaveLength(1);
+  }
+  // What a Node that cannot gets; this flag makes a Node that can one that cannot.
+  const cannot = canRequire ? ['--no-experimental-require-module'] : [];
+  const old = await run(node, [...cannot, 'main.cjs'], { cwd: project, timeout: TIMEOUT }).catch((e) => e);
   expect(old.stderr).toMatch(/\[BertError\]: bert-wasm is an ES module, and this Node cannot require\(\) one/);
   expect(old.stderr).toMatch(/code: 'E_ESM_ONLY'/);
 }, TIMEOUT);
