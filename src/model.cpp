@@ -12,6 +12,7 @@
 namespace bert {
 
 struct Model::Impl {
+  WeightDType dtype;
   Tokenizer tokenizer;
   SentenceTransformersConfig sentence;
   std::unique_ptr<Network> net;
@@ -25,6 +26,7 @@ struct ModelLoader::State {
   Tokenizer tokenizer;
   SentenceTransformersConfig sentence;
   int threads;
+  WeightDType dtype;
   TensorMap tensors;  // filled by the reader's sink as tensors complete
   std::unique_ptr<SafetensorsReader> reader;
 };
@@ -46,9 +48,17 @@ Status ModelLoader::Create(const ModelFiles& files, const ModelOptions& options,
   BERT_RETURN_IF_ERROR(ParseSentenceTransformers(files.modules_json, files.pooling_config_json,
                                                  files.sentence_bert_config_json, &state->sentence));
   state->threads = std::max(1, options.threads);
+  state->dtype = options.dtype;
+  QuantizePredicate quantize;
+  if (options.dtype == WeightDType::kQ8) {
+    quantize = [config = state->config](std::string_view name, std::span<const int64_t> shape) {
+      return QuantizedInQ8(config, name, shape);
+    };
+  }
   TensorMap* tensors = &state->tensors;
-  state->reader = std::make_unique<SafetensorsReader>([tensors](const RawTensor& t) { return AddTensor(t, tensors); },
-                                                      weights_size, ReserveTensors);
+  state->reader = std::make_unique<SafetensorsReader>(
+      [tensors, quantize](const RawTensor& t) { return AddTensor(t, tensors, quantize); }, weights_size,
+      [quantize](std::span<const TensorInfo> header) { return ReserveTensors(header, quantize); });
   out->reset(new ModelLoader(std::move(state)));
   return {};
 }
@@ -61,6 +71,7 @@ Status ModelLoader::Finish(std::unique_ptr<Model>* out) {
   BERT_RETURN_IF_ERROR(LoadWeights(state_->tensors, state_->config, &weights));
   state_->tensors.clear();  // what the model does not use
   auto impl = std::make_unique<Model::Impl>();
+  impl->dtype = state_->dtype;
   impl->tokenizer = std::move(state_->tokenizer);
   impl->sentence = state_->sentence;
   impl->net = std::make_unique<Network>(std::move(state_->config), std::move(weights), state_->threads);
@@ -101,6 +112,7 @@ const Tokenizer& Model::tokenizer() const { return impl_->tokenizer; }
 const SentenceTransformersConfig& Model::sentence_config() const { return impl_->sentence; }
 size_t Model::max_length() const { return MaxInputLength(config(), impl_->tokenizer); }
 int Model::threads() const { return impl_->net->pool->threads(); }
+WeightDType Model::dtype() const { return impl_->dtype; }
 
 Capabilities Model::capabilities() const {
   const Weights& w = impl_->net->weights;

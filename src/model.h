@@ -24,6 +24,7 @@
 
 #include "core/status.h"
 #include "io/model_files.h"
+#include "io/tensors.h"
 #include "nn/config.h"
 #include "tasks/classification.h"
 #include "tasks/embeddings.h"
@@ -36,7 +37,8 @@
 namespace bert {
 
 struct ModelOptions {
-  int threads = 1;  // compute threads including the caller
+  int threads = 1;                         // compute threads including the caller
+  WeightDType dtype = WeightDType::kF32;   // kQ8: matrices quantized to int8 rows as they stream in
 };
 
 // What a checkpoint can do, from its heads.
@@ -61,6 +63,7 @@ class Model {
   size_t max_length() const;
   int threads() const;
   void SetThreads(int threads);
+  WeightDType dtype() const;  // the form its weights are computed in
 
   // The tasks (see tasks/*.h for their results).
   Status RunEncoder(std::span<const TokenizedText> batch, bool output_attentions, std::vector<EncoderOutput>* out);

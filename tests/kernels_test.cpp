@@ -12,6 +12,7 @@
 
 #include "nn/attention.h"
 #include "kernels/gemm.h"
+#include "kernels/qgemm.h"
 #include "kernels/vector_ops.h"
 #include "nn/linear.h"
 #include "core/thread_pool.h"
@@ -128,6 +129,134 @@ TEST(Gemv, WasmSimdMatchesScalar) {
         GemvF32_NK_WasmSimd(m, n, k, a.data(), k, w.data(), bias.data(), simd.data(), n);
         GemvF32_NK_Scalar(m, n, k, a.data(), k, w.data(), bias.data(), scalar.data(), n);
         EXPECT_LE(MaxAbsDiff(simd, scalar), 2e-5) << m << "x" << n << "x" << k;
+      }
+    }
+  }
+}
+
+// q8 weights: each row quantized as the loader does it.
+struct Q8Weights {
+  std::vector<int8_t> values;
+  std::vector<float> scales;
+};
+Q8Weights QuantizeRows(int n, int k, const std::vector<float>& w) {
+  Q8Weights q{std::vector<int8_t>(static_cast<size_t>(n) * k), std::vector<float>(static_cast<size_t>(n))};
+  for (int j = 0; j < n; ++j) q.scales[j] = QuantizeRowQ8(k, w.data() + static_cast<size_t>(j) * k, q.values.data() + static_cast<size_t>(j) * k);
+  return q;
+}
+
+// The worst case of per-row symmetric quantization of both operands: each product a*w is off by at most
+// |a| sw/2 + |w| sa/2 + sa sw/4, with sa and sw the row scales (half a step of each operand).
+double Q8ErrorBound(int i, int j, int k, const std::vector<float>& a, const std::vector<float>& w) {
+  double amax = 0, wmax = 0;
+  for (int p = 0; p < k; ++p) {
+    amax = std::max(amax, static_cast<double>(std::abs(a[i * k + p])));
+    wmax = std::max(wmax, static_cast<double>(std::abs(w[j * k + p])));
+  }
+  const double sa = amax / 127, sw = wmax / 127;
+  double bound = 0;
+  for (int p = 0; p < k; ++p) bound += std::abs(a[i * k + p]) * sw / 2 + std::abs(w[j * k + p]) * sa / 2 + sa * sw / 4;
+  return bound * 1.001 + 1e-5;  // and f32 rounding of the epilogue
+}
+
+TEST(QuantizeRow, RoundsToTheNearestStepOfMaxOver127) {
+  const std::vector<float> x = {0.5f, -1.27f, 0.0f, 0.0051f, -0.0049f, 1.0f};
+  std::vector<int8_t> q(x.size());
+  EXPECT_FLOAT_EQ(QuantizeRowQ8(static_cast<int>(x.size()), x.data(), q.data()), 0.01f);
+  EXPECT_EQ(q, (std::vector<int8_t>{50, -127, 0, 1, 0, 100}));
+  const std::vector<float> zeros(5, 0.0f), with_inf = {1.0f, INFINITY, -2.0f};
+  EXPECT_EQ(QuantizeRowQ8(5, zeros.data(), q.data()), 0.0f);
+  EXPECT_EQ(QuantizeRowQ8(3, with_inf.data(), q.data()), 0.0f);  // no usable scale: zeros, not UB
+  EXPECT_EQ(std::vector<int8_t>(q.begin(), q.begin() + 3), (std::vector<int8_t>{0, 0, 0}));
+}
+
+// Tile t, pair step p, lane i holds row 4t + min(i, last row)'s values 2p and 2p + 1 quantized with that
+// row's own scale; k odd pads the last pair with 0.
+TEST(QuantizeRows, MatchQuantizeRowInTheTileLayout) {
+  for (int m : kSizesM) {
+    for (int k : {1, 3, 8, 9, 67}) {
+      const size_t lda = static_cast<size_t>(k) + 3;
+      auto a = Random(static_cast<size_t>(m) * lda, 40, 3.0f);
+      a[0] = 0;  // rows with exact zeros and ties
+      std::vector<int16_t> tiles(PackedRowsQ8Size(m, k), 999);
+      std::vector<float> scales((m + kGemmMR - 1) / kGemmMR * kGemmMR);
+      QuantizeRowsQ8(m, k, a.data(), lda, tiles.data(), scales.data());
+      const int pairs = (k + 1) / 2;
+      for (int t = 0; t * kGemmMR < m; ++t) {
+        for (int i = 0; i < kGemmMR; ++i) {
+          const int row = std::min(t * kGemmMR + i, m - 1);
+          std::vector<int8_t> q(static_cast<size_t>(k));
+          ASSERT_EQ(scales[t * kGemmMR + i], QuantizeRowQ8(k, a.data() + row * lda, q.data()));
+          for (int p = 0; p < 2 * pairs; ++p) {
+            const int16_t got = tiles[(static_cast<size_t>(t) * pairs + p / 2) * 2 * kGemmMR + 2 * i + p % 2];
+            ASSERT_EQ(got, p < k ? q[p] : 0) << m << " " << k << " row " << row << " k " << p;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(GemmQ8, WasmSimdMatchesScalarAndStaysWithinTheQuantizationBound) {
+  ThreadPool pool(1);
+  for (int m : kSizesM) {
+    for (int n : kSizesN) {
+      for (int k : {1, 3, 16, 67, 768}) {
+        const auto a = Random(static_cast<size_t>(m) * k, 41), w = Random(static_cast<size_t>(n) * k, 42, 0.05f),
+                   bias = Random(static_cast<size_t>(n), 43);
+        const Q8Weights q = QuantizeRows(n, k, w);
+        const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data());
+        std::vector<float> simd(static_cast<size_t>(m) * n, 1e30f), scalar = simd;
+        LinearForward(pool, m, a.data(), k, linear, simd.data(), n);
+        LinearForward(pool, m, a.data(), k, linear, scalar.data(), n, Epilogue::kNone, nullptr, GemmF32_4x8_Scalar,
+                      GemmQ8_4x8_Scalar);
+        ASSERT_EQ(simd, scalar) << m << "x" << n << "x" << k;  // exact int32 sums, the same f32 epilogue
+        const auto exact = ReferenceLinear(m, n, k, a, w, bias);
+        for (int i = 0; i < m; ++i) {
+          for (int j = 0; j < n; ++j) {
+            ASSERT_LE(std::abs(simd[i * n + j] - exact[i * n + j]), Q8ErrorBound(i, j, k, a, w))
+                << m << "x" << n << "x" << k << " at " << i << "," << j;
+          }
+        }
+      }
+    }
+  }
+}
+
+// Rows and panels over many tasks on 3 threads, with each epilogue: equal to one thread's results.
+TEST(GemmQ8, ThreadsAndEpiloguesGiveTheSingleThreadResults) {
+  const int m = 70, n = 77, k = 600;
+  const auto a = Random(static_cast<size_t>(m) * k, 44), w = Random(static_cast<size_t>(n) * k, 45, 0.05f),
+             bias = Random(static_cast<size_t>(n), 46), residual = Random(static_cast<size_t>(m) * n, 47);
+  const Q8Weights q = QuantizeRows(n, k, w);
+  const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data());
+  ThreadPool one(1), three(3);
+  for (Epilogue e : {Epilogue::kNone, Epilogue::kGelu, Epilogue::kAddResidual}) {
+    std::vector<float> single(static_cast<size_t>(m) * n), threaded(single.size());
+    LinearForward(one, m, a.data(), k, linear, single.data(), n, e, residual.data());
+    LinearForward(three, m, a.data(), k, linear, threaded.data(), n, e, residual.data());
+    EXPECT_EQ(single, threaded);
+    if (e == Epilogue::kAddResidual) {
+      std::vector<float> plain(single.size());
+      LinearForward(one, m, a.data(), k, linear, plain.data(), n);
+      for (size_t i = 0; i < plain.size(); ++i) ASSERT_EQ(single[i], plain[i] + residual[i]);
+    }
+  }
+}
+
+TEST(GemvQ8, WasmSimdMatchesScalarAndTheDequantizedProduct) {
+  for (int m : {1, 2, 5}) {
+    for (int n : {1, 9, 40}) {
+      for (int k : {1, 15, 16, 33, 256}) {
+        const auto a = Random(static_cast<size_t>(m) * k, 48), w = Random(static_cast<size_t>(n) * k, 49),
+                   bias = Random(static_cast<size_t>(n), 50);
+        const Q8Weights q = QuantizeRows(n, k, w);
+        std::vector<float> simd(static_cast<size_t>(m) * n), scalar(simd.size()), dequantized(w.size());
+        GemvQ8_NK_WasmSimd(m, n, k, a.data(), k, q.values.data(), q.scales.data(), bias.data(), simd.data(), n);
+        GemvQ8_NK_Scalar(m, n, k, a.data(), k, q.values.data(), q.scales.data(), bias.data(), scalar.data(), n);
+        EXPECT_LE(MaxAbsDiff(simd, scalar), 2e-5 * std::sqrt(k)) << m << "x" << n << "x" << k;
+        for (size_t i = 0; i < w.size(); ++i) dequantized[i] = q.values[i] * q.scales[i / k];
+        EXPECT_LE(MaxAbsDiff(scalar, ReferenceLinear(m, n, k, a, dequantized, bias)), 1e-4 * std::sqrt(k));
       }
     }
   }

@@ -76,7 +76,11 @@ class WasmModel {
   // Loading, with the weights streamed: begin() with the small files ({config, vocab, tokenizer,
   // tokenizerConfig, modules, poolingConfig, sentenceBertConfig} as strings, optional ones empty), write()
   // each chunk of model.safetensors (from a staging buffer in wasm memory), then finish().
-  val begin(const val& texts, int threads, double weights_size) {
+  // dtype: "fp32" or "q8" (see bert::WeightDType).
+  val begin(const val& texts, int threads, double weights_size, const std::string& dtype) {
+    if (dtype != "fp32" && dtype != "q8") {
+      return Failure(bert::Error(bert::StatusCode::kInvalidArgument, "dtype must be 'fp32' or 'q8', got '" + dtype + "'"));
+    }
     const std::string config = StringField(texts, "config"), vocab = StringField(texts, "vocab"),
                       tokenizer = StringField(texts, "tokenizer"), tokenizer_config = StringField(texts, "tokenizerConfig"),
                       modules = StringField(texts, "modules"), pooling = StringField(texts, "poolingConfig"),
@@ -91,7 +95,9 @@ class WasmModel {
     files.sentence_bert_config_json = sentence_bert;
     const std::optional<uint64_t> size =
         weights_size >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(weights_size)) : std::nullopt;
-    const bert::Status status = bert::ModelLoader::Create(files, {.threads = threads}, size, &loader_);
+    const bert::ModelOptions options{.threads = threads,
+                                     .dtype = dtype == "q8" ? bert::WeightDType::kQ8 : bert::WeightDType::kF32};
+    const bert::Status status = bert::ModelLoader::Create(files, options, size, &loader_);
     return status.ok() ? Success() : Failure(status);
   }
 
@@ -136,6 +142,7 @@ class WasmModel {
                                                                       : model_->max_length()));
     val out = val::object();
     out.set("architecture", c.architecture);
+    out.set("dtype", std::string(model_->dtype() == bert::WeightDType::kQ8 ? "q8" : "fp32"));
     out.set("config", config);
     out.set("heads", heads);
     out.set("labels", Array(c.labels));

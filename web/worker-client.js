@@ -68,7 +68,7 @@ export class BertWorkerModel {
    * Starts a worker and loads a model in it. Same source and options as BertModel.load; relative URLs
    * are resolved against the page. Blobs and Files are passed to the worker as they are.
    */
-  static async load(source, { threads, variant, onProgress, signal, assetBase, cache } = {}) {
+  static async load(source, { threads, variant, onProgress, signal, assetBase, cache, dtype } = {}) {
     if (typeof Worker !== 'function') {
       throw new BertError('E_WORKER', 'Web Workers are not available here (Node has none): use BertModel from bert-wasm');
     }
@@ -83,7 +83,7 @@ export class BertWorkerModel {
       typeof source === 'string' || source instanceof URL
         ? absolute(source)
         : Object.fromEntries(Object.entries(source ?? {}).map(([k, v]) => [k, absolute(v)]));
-    const options = { threads, variant, cache, assetBase: folder?.href };
+    const options = { threads, variant, cache, dtype, assetBase: folder?.href };
     const { id, promise } = client.#call('load', [portable, options, client.#lock], onProgress);
     const onAbort = () => client.#worker?.postMessage({ id: -1, method: 'abort', args: [id] });
     signal?.addEventListener('abort', onAbort);

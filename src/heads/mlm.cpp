@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "kernels/gemm.h"
+#include "kernels/qgemm.h"
 #include "kernels/vector_ops.h"
 #include "nn/linear.h"
 
@@ -23,12 +24,18 @@ void MlmLogits(ThreadPool& pool, const Config& config, const Weights& weights, i
   // The decoder reads the [V x H] matrix in place (it may be the word embeddings): one pass over the
   // matrix serves every mask row.
   constexpr int kVocabPerTask = 1024;
-  const float* decoder = weights.decoder();
+  const RowMatrix& decoder = weights.decoder();
   pool.Run(static_cast<size_t>((v + kVocabPerTask - 1) / kVocabPerTask), [&](size_t task, int) {
     const int begin = static_cast<int>(task) * kVocabPerTask;
     const int n = std::min(kVocabPerTask, v - begin);
-    GemvF32_NK_WasmSimd(m, n, h, transformed, h, decoder + static_cast<size_t>(begin) * h, head.bias.data() + begin,
-                        logits + begin, static_cast<size_t>(v));
+    const size_t first = static_cast<size_t>(begin) * h;
+    if (decoder.quantized()) {
+      GemvQ8_NK_WasmSimd(m, n, h, transformed, h, decoder.q8.values.data() + first, decoder.q8.scales.data() + begin,
+                         head.bias.data() + begin, logits + begin, static_cast<size_t>(v));
+    } else {
+      GemvF32_NK_WasmSimd(m, n, h, transformed, h, decoder.f32.data() + first, head.bias.data() + begin,
+                          logits + begin, static_cast<size_t>(v));
+    }
   });
 }
 

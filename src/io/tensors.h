@@ -1,8 +1,10 @@
 // A checkpoint's tensors in compute form, keyed by name: what a TensorSink makes of the raw tensors of a
-// safetensors file. Float tensors (F32, F16, BF16) become f32; others keep only their name and shape, so
-// that a model needing one can say which dtype it found.
+// safetensors file. Float tensors (F32, F16, BF16) become f32, or, in a q8 model, the matrices its
+// predicate names become int8 rows as they arrive (the f32 matrix is never held); others keep only their
+// name and shape, so that a model needing one can say which dtype it found.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -13,19 +15,32 @@
 
 namespace bert {
 
+// The form weights are computed in: f32, or q8 (int8 rows with one f32 scale per row).
+enum class WeightDType { kF32, kQ8 };
+
+// Rows of int8 with one f32 scale per row: value = q * scale (kernels/qgemm.h's QuantizeRowQ8).
+struct QuantizedRows {
+  std::vector<int8_t> values;
+  std::vector<float> scales;
+};
+
 struct Tensor {
   DType dtype;  // as stored in the file
   std::vector<int64_t> shape;
-  std::vector<float> values;  // f32 values of a float tensor; empty otherwise
+  std::vector<float> values;  // f32 values of a float tensor kept in f32; empty otherwise
+  QuantizedRows q8;           // a float matrix quantized on arrival
 };
 
 using TensorMap = std::map<std::string, Tensor, std::less<>>;
 
+// Which float matrices a load quantizes (none for f32 models).
+using QuantizePredicate = std::function<bool(std::string_view name, std::span<const int64_t> shape)>;
+
 // Converts one raw tensor to compute form and adds it to `out`.
-Status AddTensor(const RawTensor& raw, TensorMap* out);
+Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& quantize = {});
 
 // Reserves the memory the header's tensors take in compute form, before their data arrives (see
 // core/memory.h): kOutOfMemory, with the size, when they cannot fit.
-Status ReserveTensors(std::span<const TensorInfo> tensors);
+Status ReserveTensors(std::span<const TensorInfo> tensors, const QuantizePredicate& quantize = {});
 
 }  // namespace bert

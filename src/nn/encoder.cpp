@@ -52,13 +52,20 @@ void Encoder::LookupEmbeddings(std::span<const TokenizedText> batch) {
     const TokenizedText& e = batch[s];
     for (int t = 0; t < segments_[s].length; ++t) {
       float* row = hidden_.data() + static_cast<size_t>(segments_[s].offset + t) * h;
-      const float* word = weights_.word_embeddings.data() + static_cast<size_t>(e.input_ids[t]) * h;
+      const size_t word = static_cast<size_t>(e.input_ids[t]);
+      if (weights_.word_embeddings.quantized()) {  // q8: the row dequantized in place
+        const int8_t* q = weights_.word_embeddings.q8.values.data() + word * h;
+        const float scale = weights_.word_embeddings.q8.scales[word];
+        for (int i = 0; i < h; ++i) row[i] = static_cast<float>(q[i]) * scale;
+      } else {
+        std::copy_n(weights_.word_embeddings.f32.data() + word * h, h, row);
+      }
       const float* pos = weights_.position_embeddings.data() + static_cast<size_t>(t) * h;
       if (typed) {
         const float* type = weights_.token_type_embeddings.data() + static_cast<size_t>(e.token_type_ids[t]) * h;
-        for (int i = 0; i < h; ++i) row[i] = (word[i] + type[i]) + pos[i];  // HF's summation order
+        for (int i = 0; i < h; ++i) row[i] = (row[i] + type[i]) + pos[i];  // HF's summation order
       } else {
-        for (int i = 0; i < h; ++i) row[i] = word[i] + pos[i];
+        for (int i = 0; i < h; ++i) row[i] = row[i] + pos[i];
       }
       LayerNormF32_WasmSimd(h, row, weights_.embedding_norm.gamma.data(), weights_.embedding_norm.beta.data(),
                             config_.layer_norm_eps, row);

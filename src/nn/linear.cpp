@@ -31,24 +31,34 @@ void ApplyEpilogue(Epilogue epilogue, int mr, int nc, float* c, size_t ldc, cons
   }
 }
 
-// C tiles for rows [row_begin, row_end) x panels [panel_begin, panel_end) of packed A rows (starting at
-// row_begin): each panel is read once and reused from L1 across the rows.
-void ComputeTiles(int row_begin, int row_end, int panel_begin, int panel_end, int n, int k, const float* rows,
-                  const float* packed, float* c, size_t ldc, Epilogue epilogue, const float* residual,
-                  GemmMicrokernel kernel) {
-  const size_t panel_size = static_cast<size_t>(kGemmNR) * (static_cast<size_t>(k) + 1);
-  const size_t tile_size = static_cast<size_t>(kGemmMR) * k;
+// Visits the C tiles of rows [row_begin, row_end) x panels [panel_begin, panel_end): `product(panel,
+// tile_index, mr, nc, c_tile)` computes one, then the epilogue runs on it while it is in cache. Each
+// panel is read once and reused from L1 across the rows.
+template <typename TileProduct>
+void ForEachTile(int row_begin, int row_end, int panel_begin, int panel_end, int n, float* c, size_t ldc,
+                 Epilogue epilogue, const float* residual, TileProduct product) {
   for (int p = panel_begin; p < panel_end; ++p) {
-    const float* panel = packed + static_cast<size_t>(p) * panel_size;
     const int n0 = p * kGemmNR;
     const int nc = std::min(kGemmNR, n - n0);
     for (int m0 = row_begin; m0 < row_end; m0 += kGemmMR) {
       const int mr = std::min(kGemmMR, row_end - m0);
       float* tile = c + m0 * ldc + n0;
-      kernel(mr, nc, k, rows + (m0 - row_begin) / kGemmMR * tile_size, panel, tile, ldc);
+      product(p, (m0 - row_begin) / kGemmMR, mr, nc, tile);
       ApplyEpilogue(epilogue, mr, nc, tile, ldc, residual ? residual + m0 * ldc + n0 : nullptr);
     }
   }
+}
+
+// The f32 tiles, from A rows packed from row_begin on.
+void ComputeTiles(int row_begin, int row_end, int panel_begin, int panel_end, int n, int k, const float* rows,
+                  const float* packed, float* c, size_t ldc, Epilogue epilogue, const float* residual,
+                  GemmMicrokernel kernel) {
+  const size_t panel_size = static_cast<size_t>(kGemmNR) * (static_cast<size_t>(k) + 1);
+  const size_t tile_size = static_cast<size_t>(kGemmMR) * k;
+  ForEachTile(row_begin, row_end, panel_begin, panel_end, n, c, ldc, epilogue, residual,
+              [&](int p, int t, int mr, int nc, float* tile) {
+                kernel(mr, nc, k, rows + t * tile_size, packed + p * panel_size, tile, ldc);
+              });
 }
 
 }  // namespace
@@ -63,8 +73,25 @@ Epilogue EpilogueFor(Activation act) {
 }
 
 Linear PackLinear(int n, int k, const float* weight, const float* bias) {
-  Linear linear{n, k, std::vector<float>(PackedWeightsSize(n, k))};
+  Linear linear;
+  linear.n = n;
+  linear.k = k;
+  linear.packed.resize(PackedWeightsSize(n, k));
   PackWeightsNK(n, k, weight, static_cast<size_t>(k), bias, linear.packed.data());
+  return linear;
+}
+
+Linear PackLinearQ8(int n, int k, const int8_t* weight, const float* scales, const float* bias) {
+  const size_t padded = static_cast<size_t>((n + kGemmNR - 1) / kGemmNR * kGemmNR);
+  Linear linear;
+  linear.n = n;
+  linear.k = k;
+  linear.packed_q8.resize(PackedWeightsQ8Size(n, k));
+  linear.scales.resize(padded);
+  linear.bias.resize(padded);
+  PackWeightsQ8(n, k, weight, static_cast<size_t>(k), linear.packed_q8.data());
+  std::copy_n(scales, n, linear.scales.begin());
+  if (bias) std::copy_n(bias, n, linear.bias.begin());
   return linear;
 }
 
@@ -76,14 +103,45 @@ void GemmPacked(int m, int n, int k, const float* a, size_t lda, const float* pa
 }
 
 void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Linear& w, float* c, size_t ldc,
-                   Epilogue epilogue, const float* residual, GemmMicrokernel kernel) {
+                   Epilogue epilogue, const float* residual, GemmMicrokernel kernel, GemmQ8Microkernel q8_kernel) {
   const int row_blocks = (m + kRowsPerTask - 1) / kRowsPerTask;
   const int panels = (w.n + kGemmNR - 1) / kGemmNR;
   const int col_blocks = (panels + kPanelsPerTask - 1) / kPanelsPerTask;
-  const size_t tile_size = static_cast<size_t>(kGemmMR) * w.k;
+  const size_t tasks = static_cast<size_t>(row_blocks) * col_blocks;
+  auto task_rows = [&](size_t task) { return static_cast<int>(task % row_blocks) * kRowsPerTask; };
+  auto task_panels = [&](size_t task) { return static_cast<int>(task / row_blocks) * kPanelsPerTask; };
 
-  // A's rows are packed once, in parallel, into the calling thread's buffer (grown to the largest
-  // layer once, then reused), and read by every task of their row block.
+  // A's rows are packed (q8: quantized) once, in parallel, into the calling thread's buffer (grown to the
+  // largest layer once, then reused), and read by every task of their row block.
+  if (w.quantized()) {
+    const size_t tile_size = PackedRowsQ8Size(kGemmMR, w.k);
+    const size_t panel_size = PackedWeightsQ8Size(kGemmNR, w.k);
+    thread_local std::vector<int16_t> rows;
+    thread_local std::vector<float> row_scales;
+    rows.resize(std::max(rows.size(), PackedRowsQ8Size(m, w.k)));
+    row_scales.resize(std::max(row_scales.size(), static_cast<size_t>(row_blocks) * kRowsPerTask));
+    int16_t* packed_rows = rows.data();
+    float* scales = row_scales.data();
+    pool.Run(static_cast<size_t>(row_blocks), [&](size_t block, int) {
+      const int row_begin = static_cast<int>(block) * kRowsPerTask;
+      QuantizeRowsQ8(std::min(kRowsPerTask, m - row_begin), w.k, a + row_begin * lda, lda,
+                     packed_rows + row_begin / kGemmMR * tile_size, scales + row_begin);
+    });
+    pool.Run(tasks, [&](size_t task, int) {
+      const int row_begin = task_rows(task), panel_begin = task_panels(task);
+      const int16_t* block = packed_rows + row_begin / kGemmMR * tile_size;
+      ForEachTile(row_begin, std::min(m, row_begin + kRowsPerTask), panel_begin,
+                  std::min(panels, panel_begin + kPanelsPerTask), w.n, c, ldc, epilogue, residual,
+                  [&](int p, int t, int mr, int nc, float* tile) {
+                    q8_kernel(mr, nc, w.k, block + t * tile_size, scales + row_begin + t * kGemmMR,
+                              w.packed_q8.data() + p * panel_size, w.scales.data() + p * kGemmNR,
+                              w.bias.data() + p * kGemmNR, tile, ldc);
+                  });
+    });
+    return;
+  }
+
+  const size_t tile_size = static_cast<size_t>(kGemmMR) * w.k;
   thread_local std::vector<float> rows;
   rows.resize(std::max(rows.size(), PackedRowsSize(m, w.k)));
   float* packed_rows = rows.data();
@@ -92,9 +150,8 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
     PackRowsMR(std::min(kRowsPerTask, m - row_begin), w.k, a + row_begin * lda, lda,
                packed_rows + row_begin / kGemmMR * tile_size);
   });
-  pool.Run(static_cast<size_t>(row_blocks) * col_blocks, [&](size_t task, int) {
-    const int row_begin = static_cast<int>(task % row_blocks) * kRowsPerTask;
-    const int panel_begin = static_cast<int>(task / row_blocks) * kPanelsPerTask;
+  pool.Run(tasks, [&](size_t task, int) {
+    const int row_begin = task_rows(task), panel_begin = task_panels(task);
     ComputeTiles(row_begin, std::min(m, row_begin + kRowsPerTask), panel_begin,
                  std::min(panels, panel_begin + kPanelsPerTask), w.n, w.k,
                  packed_rows + row_begin / kGemmMR * tile_size, w.packed.data(), c, ldc, epilogue, residual, kernel);

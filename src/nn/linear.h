@@ -1,24 +1,33 @@
 // A fully connected layer with weights packed once at load, run as tiled GEMM microkernels across a
-// thread pool, with the bias folded into the panels and the activation or residual fused per tile.
+// thread pool, with the bias applied in the tile and the activation or residual fused per tile. Its
+// weights are f32 (bias folded into the panels) or q8 (int8 per output, activations quantized per row
+// at run time: kernels/qgemm.h).
 #pragma once
 
 #include <cstddef>
 #include <vector>
 
-#include "nn/config.h"
-#include "kernels/gemm.h"
 #include "core/thread_pool.h"
+#include "kernels/gemm.h"
+#include "kernels/qgemm.h"
+#include "nn/config.h"
 
 namespace bert {
 
 struct Linear {
-  int n = 0;                  // outputs
-  int k = 0;                  // inputs
-  std::vector<float> packed;  // PackWeightsNK panels, bias included
+  int n = 0;                       // outputs
+  int k = 0;                       // inputs
+  std::vector<float> packed;       // f32: PackWeightsNK panels, bias included
+  std::vector<int8_t> packed_q8;   // q8: PackWeightsQ8 panels
+  std::vector<float> scales, bias; // q8: per output, padded to whole panels
+
+  bool quantized() const { return !packed_q8.empty(); }
 };
 
 // Packs a PyTorch Linear weight [n][k] and bias[n] (bias may be null).
 Linear PackLinear(int n, int k, const float* weight, const float* bias);
+// The same from int8 rows [n][k] with one scale per row (QuantizeRowQ8's).
+Linear PackLinearQ8(int n, int k, const int8_t* weight, const float* scales, const float* bias);
 
 enum class Epilogue { kNone, kGelu, kGeluTanh, kRelu, kAddResidual };
 Epilogue EpilogueFor(Activation act);
@@ -26,7 +35,7 @@ Epilogue EpilogueFor(Activation act);
 // c[m x n] = epilogue(a[m x k] * W^T + bias). With kAddResidual, `residual` (row stride ldc) is added.
 void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Linear& w, float* c, size_t ldc,
                    Epilogue epilogue = Epilogue::kNone, const float* residual = nullptr,
-                   GemmMicrokernel kernel = GemmF32_4x8_WasmSimd);
+                   GemmMicrokernel kernel = GemmF32_4x8_WasmSimd, GemmQ8Microkernel q8_kernel = GemmQ8_4x8_WasmSimd);
 
 // The same product over raw packed panels (attention's per-head K and V), single-threaded; the rows
 // of A are packed into `rows_scratch` (PackedRowsSize(m, k) floats).

@@ -43,7 +43,17 @@ class TensorReader {
 
   bool Has(const std::string& name) const { return tensors_.contains(prefix_ + name); }
 
+  // An f32 tensor (vectors, the embeddings a q8 model keeps in f32).
   Status Read(const std::string& name, std::initializer_list<int64_t> shape, std::vector<float>* out) const {
+    RowMatrix m;
+    BERT_RETURN_IF_ERROR(ReadMatrix(name, shape, &m));
+    if (m.quantized()) return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + prefix_ + name + "\" is quantized");
+    *out = std::move(m.f32);
+    return {};
+  }
+
+  // A tensor as it was loaded: f32, or (q8 models) int8 rows.
+  Status ReadMatrix(const std::string& name, std::initializer_list<int64_t> shape, RowMatrix* out) const {
     const std::string full = prefix_ + name;
     auto it = tensors_.find(full);
     if (it == tensors_.end()) return Error(StatusCode::kBadWeights, "model.safetensors: missing tensor \"" + full + "\"");
@@ -58,7 +68,8 @@ class TensorReader {
                                                 std::string(InfoOf(t.dtype).name) +
                                                 " is not supported (expected F32, F16 or BF16)");
     }
-    *out = std::move(t.values);
+    out->f32 = std::move(t.values);
+    out->q8 = std::move(t.q8);
     tensors_.erase(it);
     return {};
   }
@@ -71,11 +82,17 @@ class TensorReader {
   }
 
   Status ReadLinear(const std::string& base, int64_t n, int64_t k, Linear* out) const {
-    std::vector<float> w, b;
-    BERT_RETURN_IF_ERROR(Read(base + ".weight", {n, k}, &w));
+    RowMatrix w;
+    std::vector<float> b;
+    BERT_RETURN_IF_ERROR(ReadMatrix(base + ".weight", {n, k}, &w));
     BERT_RETURN_IF_ERROR(Read(base + ".bias", {n}, &b));
-    *out = PackLinear(static_cast<int>(n), static_cast<int>(k), w.data(), b.data());
+    *out = Pack(static_cast<int>(n), static_cast<int>(k), w, b.data());
     return {};
+  }
+
+  static Linear Pack(int n, int k, const RowMatrix& w, const float* bias) {
+    return w.quantized() ? PackLinearQ8(n, k, w.q8.values.data(), w.q8.scales.data(), bias)
+                         : PackLinear(n, k, w.f32.data(), bias);
   }
 
   // A linear layer that the checkpoint may or may not have.
@@ -93,18 +110,23 @@ Status LoadLayer(const TensorReader& r, const TensorNames& names, const Config& 
   const int64_t h = c.hidden_size, inter = c.intermediate_size;
   const std::string base = names.layer + std::to_string(index) + ".";
 
-  // Q, K and V stacked into one [3H x H] product (allocated once the first is known to fit config).
-  std::vector<float> w, b, part;
+  // Q, K and V stacked into one [3H x H] product: their rows (and q8 row scales) one after another.
+  RowMatrix w, part;
+  std::vector<float> b, bias;
   const char* parts[] = {names.query, names.key, names.value};
-  for (size_t i = 0; i < 3; ++i) {
-    BERT_RETURN_IF_ERROR(r.Read(base + parts[i] + ".weight", {h, h}, &part));
-    w.resize(static_cast<size_t>(3 * h * h));
-    b.resize(static_cast<size_t>(3 * h));
-    std::copy(part.begin(), part.end(), w.begin() + static_cast<ptrdiff_t>(i * h * h));
-    BERT_RETURN_IF_ERROR(r.Read(base + parts[i] + ".bias", {h}, &part));
-    std::copy(part.begin(), part.end(), b.begin() + static_cast<ptrdiff_t>(i * h));
+  for (const char* name : parts) {
+    BERT_RETURN_IF_ERROR(r.ReadMatrix(base + name + ".weight", {h, h}, &part));
+    w.f32.insert(w.f32.end(), part.f32.begin(), part.f32.end());
+    w.q8.values.insert(w.q8.values.end(), part.q8.values.begin(), part.q8.values.end());
+    w.q8.scales.insert(w.q8.scales.end(), part.q8.scales.begin(), part.q8.scales.end());
+    BERT_RETURN_IF_ERROR(r.Read(base + name + ".bias", {h}, &bias));
+    b.insert(b.end(), bias.begin(), bias.end());
   }
-  out->qkv = PackLinear(static_cast<int>(3 * h), static_cast<int>(h), w.data(), b.data());
+  if (w.f32.size() + w.q8.values.size() != static_cast<size_t>(3 * h * h)) {
+    return Error(StatusCode::kBadWeights, "model.safetensors: layer " + std::to_string(index) +
+                                              "'s query, key and value are not all of one dtype");
+  }
+  out->qkv = TensorReader::Pack(static_cast<int>(3 * h), static_cast<int>(h), w, b.data());
 
   BERT_RETURN_IF_ERROR(r.ReadLinear(base + names.attention_output, h, h, &out->attention_output));
   BERT_RETURN_IF_ERROR(r.ReadLayerNorm(base + names.attention_norm, h, &out->attention_norm));
@@ -117,7 +139,7 @@ Status LoadMlmHead(const TensorReader& r, const TensorNames& names, const Config
   const int64_t h = c.hidden_size, v = c.vocab_size;
   BERT_RETURN_IF_ERROR(r.ReadLinear(names.mlm_transform, h, h, &out->transform));
   BERT_RETURN_IF_ERROR(r.ReadLayerNorm(names.mlm_norm, h, &out->transform_norm));
-  if (r.Has(names.mlm_decoder)) BERT_RETURN_IF_ERROR(r.Read(names.mlm_decoder, {v, h}, &out->decoder));
+  if (r.Has(names.mlm_decoder)) BERT_RETURN_IF_ERROR(r.ReadMatrix(names.mlm_decoder, {v, h}, &out->decoder));
   // BERT's output bias is stored as cls.predictions.bias, sometimes only as its alias decoder.bias.
   const bool alias = names.mlm_bias_alias && !r.Has(names.mlm_bias) && r.Has(names.mlm_bias_alias);
   return r.Read(alias ? names.mlm_bias_alias : names.mlm_bias, {v}, &out->bias);
@@ -149,16 +171,25 @@ Status LoadHeads(TensorMap& tensors, const TensorNames& names, const TensorReade
   }
 }
 
+const TensorNames& NamesOf(const Config& c) { return c.family == Family::kBert ? kBertNames : kDistilBertNames; }
+
 }  // namespace
 
+bool QuantizedInQ8(const Config& c, std::string_view name, std::span<const int64_t> shape) {
+  const TensorNames& names = NamesOf(c);
+  const bool kept_f32 = name.ends_with(names.position_embeddings) ||
+                        (names.token_type_embeddings && name.ends_with(names.token_type_embeddings));
+  return shape.size() == 2 && !kept_f32;
+}
+
 Status LoadWeights(TensorMap& tensors, const Config& c, Weights* out) {
-  const TensorNames& names = c.family == Family::kBert ? kBertNames : kDistilBertNames;
+  const TensorNames& names = NamesOf(c);
   const std::string prefix = tensors.contains(names.prefix + std::string(names.word_embeddings)) ? names.prefix : "";
   const TensorReader r(tensors, prefix);
   const int64_t h = c.hidden_size;
 
   Weights w;
-  BERT_RETURN_IF_ERROR(r.Read(names.word_embeddings, {c.vocab_size, h}, &w.word_embeddings));
+  BERT_RETURN_IF_ERROR(r.ReadMatrix(names.word_embeddings, {c.vocab_size, h}, &w.word_embeddings));
   BERT_RETURN_IF_ERROR(r.Read(names.position_embeddings, {c.max_positions, h}, &w.position_embeddings));
   if (c.type_vocab_size > 0) {
     BERT_RETURN_IF_ERROR(r.Read(names.token_type_embeddings, {c.type_vocab_size, h}, &w.token_type_embeddings));

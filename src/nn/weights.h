@@ -1,5 +1,6 @@
-// The weights in compute form: f32, GEMM weights packed into panels, Q/K/V fused, and the heads the
-// checkpoint carries. Tensor names are written once per family, in weights.cpp's table.
+// The weights in compute form (f32, or q8: see io/tensors.h), GEMM weights packed into panels, Q/K/V
+// fused, and the heads the checkpoint carries. Tensor names are written once per family, in weights.cpp's
+// table, which also says which tensors a q8 model quantizes.
 #pragma once
 
 #include <optional>
@@ -11,6 +12,15 @@
 #include "nn/linear.h"
 
 namespace bert {
+
+// A [rows x cols] matrix read a row at a time (the word embeddings, the MLM decoder): f32, or q8 rows.
+struct RowMatrix {
+  std::vector<float> f32;
+  QuantizedRows q8;
+
+  bool quantized() const { return !q8.values.empty(); }
+  bool empty() const { return f32.empty() && q8.values.empty(); }
+};
 
 struct LayerNormWeights {
   std::vector<float> gamma, beta;
@@ -28,12 +38,12 @@ struct LayerWeights {
 struct MlmHeadWeights {
   Linear transform;  // [H x H], followed by the activation and transform_norm
   LayerNormWeights transform_norm;
-  std::vector<float> decoder;  // [V x H]; empty when tied to the word embeddings
+  RowMatrix decoder;           // [V x H]; empty when tied to the word embeddings
   std::vector<float> bias;     // [V]
 };
 
 struct Weights {
-  std::vector<float> word_embeddings;        // [V x H]
+  RowMatrix word_embeddings;                 // [V x H]
   std::vector<float> position_embeddings;    // [P x H]
   std::vector<float> token_type_embeddings;  // [types x H]; empty for families without token types
   LayerNormWeights embedding_norm;
@@ -46,7 +56,7 @@ struct Weights {
   std::optional<Linear> qa_outputs;      // [2 x H] on every token: start and end logits
 
   // The MLM decoder matrix [V x H]: stored, or tied to the word embeddings.
-  const float* decoder() const { return mlm && !mlm->decoder.empty() ? mlm->decoder.data() : word_embeddings.data(); }
+  const RowMatrix& decoder() const { return mlm && !mlm->decoder.empty() ? mlm->decoder : word_embeddings; }
 };
 
 // Takes every tensor the model uses out of `tensors` (moving, not copying), checking names, dtypes and
@@ -54,5 +64,9 @@ struct Weights {
 // "distilbert.") or not; legacy LayerNorm gamma/beta and a stored or tied MLM decoder are accepted;
 // unused tensors (position_ids, heads of other architectures) are ignored.
 Status LoadWeights(TensorMap& tensors, const Config& config, Weights* out);
+
+// Whether a q8 model keeps this tensor as int8 rows: every matrix but the position and token-type
+// embeddings (small, and added to every token as they are).
+bool QuantizedInQ8(const Config& config, std::string_view name, std::span<const int64_t> shape);
 
 }  // namespace bert

@@ -1,10 +1,11 @@
 // bert-bench: the engine's benchmarks, built natively and as wasm (run by Node), printing JSON lines.
-//   bert-bench gemm  [--threads N]           f32 GEMM (Linear) at BERT-base's layer shapes, GFLOP/s
+//   bert-bench gemm  [--threads N]           f32 and q8 GEMM (Linear) at BERT-base's layer shapes, GFLOP/s
 //   bert-bench pool  [--threads N]           thread pool hand-off: microseconds per Run of tiny tasks
 //   bert-bench peak                          the ceiling for the GEMM: f32x4 multiply + add, no memory
-//   bert-bench model DIR [--threads N] [--reference DIR]
-//       load time and peak memory, logits vs the torch reference (reference_logits_b1_t{16,128}.bin),
-//       fill-mask time at 16/128/512 tokens (the peerbench token pattern, one [MASK] in the middle)
+//   bert-bench model DIR [--threads N] [--dtype fp32|q8] [--reference DIR]
+//       load time and peak memory, logits vs the torch reference (reference_logits_b1_t{16,128}.bin: max
+//       |difference|, KL divergence and top-1 / top-5 agreement over every position), fill-mask time at
+//       16/128/512 tokens (the peerbench token pattern, one [MASK] in the middle)
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/qgemm.h"
 #include "kernels/simd.h"
 #include "nn/linear.h"
 #include "model.h"
@@ -91,15 +93,22 @@ int Gemm(int threads) {
           c(static_cast<size_t>(m) * s.n);
       for (float& x : a) x = dist(rng);
       for (float& x : w) x = dist(rng);
-      const bert::Linear linear = bert::PackLinear(s.n, s.k, w.data(), bias.data());
-      const Timing t = Measure([&] { bert::LinearForward(pool, m, a.data(), s.k, linear, c.data(), s.n); }, 2, 10, 300);
-      const double gflop = 2.0 * m * s.k * s.n / 1e9;
-      std::printf(
-          "{\"bench\":\"gemm\",\"where\":\"%s\",\"threads\":%d,\"shape\":\"%s\",\"m\":%d,\"k\":%d,\"n\":%d,"
-          "\"median_ms\":%.4f,\"min_ms\":%.4f,\"runs\":%d,\"gflops_median\":%.2f,\"gflops_best\":%.2f}\n",
-          Where(), pool.threads(), s.name, m, s.k, s.n, t.median_ms, t.min_ms, t.runs, gflop / t.median_ms * 1e3,
-          gflop / t.min_ms * 1e3);
-      std::fflush(stdout);
+      std::vector<int8_t> q(w.size());
+      std::vector<float> scales(s.n);
+      for (int j = 0; j < s.n; ++j) scales[j] = bert::QuantizeRowQ8(s.k, &w[static_cast<size_t>(j) * s.k], &q[static_cast<size_t>(j) * s.k]);
+      const bert::Linear f32 = bert::PackLinear(s.n, s.k, w.data(), bias.data());
+      const bert::Linear q8 = bert::PackLinearQ8(s.n, s.k, q.data(), scales.data(), bias.data());
+      for (const bert::Linear* linear : {&f32, &q8}) {
+        const Timing t = Measure([&] { bert::LinearForward(pool, m, a.data(), s.k, *linear, c.data(), s.n); }, 2, 10, 300);
+        const double gflop = 2.0 * m * s.k * s.n / 1e9;  // GOP/s for q8
+        std::printf(
+            "{\"bench\":\"gemm\",\"where\":\"%s\",\"dtype\":\"%s\",\"threads\":%d,\"shape\":\"%s\",\"m\":%d,"
+            "\"k\":%d,\"n\":%d,\"median_ms\":%.4f,\"min_ms\":%.4f,\"runs\":%d,\"gflops_median\":%.2f,"
+            "\"gflops_best\":%.2f}\n",
+            Where(), linear->quantized() ? "q8" : "fp32", pool.threads(), s.name, m, s.k, s.n, t.median_ms, t.min_ms,
+            t.runs, gflop / t.median_ms * 1e3, gflop / t.min_ms * 1e3);
+        std::fflush(stdout);
+      }
     }
   }
   return 0;
@@ -151,27 +160,62 @@ bert::TokenizedText Pattern(int t, bool mask) {
   return e;
 }
 
-// Max |ours - torch| over all logits of the pattern at t tokens, or -1 without a reference file.
-double ReferenceDiff(bert::Model& model, const std::string& dir, int t) {
+// Ours against torch over every position of the pattern at t tokens: max |logit difference|, mean
+// KL(torch || ours) of the softmax, and the share of positions whose top-1 token (top-5 set) agrees.
+struct Agreement {
+  double max_abs_diff = -1, kl = 0, top1 = 0, top5 = 0;
+};
+
+std::vector<int> TopK(const float* logits, size_t v, int k) {
+  std::vector<int> ids(v);
+  for (size_t i = 0; i < v; ++i) ids[i] = static_cast<int>(i);
+  std::partial_sort(ids.begin(), ids.begin() + k, ids.end(), [&](int a, int b) { return logits[a] > logits[b]; });
+  ids.resize(static_cast<size_t>(k));
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+double LogSumExp(const float* x, size_t n) {
+  const double max = *std::max_element(x, x + n);
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) sum += std::exp(x[i] - max);
+  return max + std::log(sum);
+}
+
+Agreement CompareWithReference(bert::Model& model, const std::string& dir, int t) {
   std::ifstream in(dir + "/reference_logits_b1_t" + std::to_string(t) + ".bin", std::ios::binary);
-  if (!in) return -1;
+  if (!in) return {};
   const size_t v = static_cast<size_t>(model.config().vocab_size);
   std::vector<float> reference(static_cast<size_t>(t) * v);
   in.read(reinterpret_cast<char*>(reference.data()), static_cast<std::streamsize>(reference.size() * sizeof(float)));
-  if (!in) return -1;
+  if (!in) return {};
   std::vector<int> positions(static_cast<size_t>(t));
   for (int i = 0; i < t; ++i) positions[i] = i;
   std::vector<float> logits;
-  if (!model.MaskedLmLogits(Pattern(t, false), positions, &logits).ok()) return -1;
-  double max = 0;
-  for (size_t i = 0; i < logits.size(); ++i) max = std::max(max, static_cast<double>(std::abs(logits[i] - reference[i])));
-  return max;
+  if (!model.MaskedLmLogits(Pattern(t, false), positions, &logits).ok()) return {};
+  Agreement a{0, 0, 0, 0};
+  for (int pos = 0; pos < t; ++pos) {
+    const float* ours = logits.data() + pos * v;
+    const float* theirs = reference.data() + pos * v;
+    const double z_ours = LogSumExp(ours, v), z_theirs = LogSumExp(theirs, v);
+    double kl = 0;
+    for (size_t i = 0; i < v; ++i) {
+      a.max_abs_diff = std::max(a.max_abs_diff, static_cast<double>(std::abs(ours[i] - theirs[i])));
+      const double log_p = theirs[i] - z_theirs, log_q = ours[i] - z_ours;
+      kl += std::exp(log_p) * (log_p - log_q);
+    }
+    a.kl += kl / t;
+    a.top1 += (TopK(ours, v, 1) == TopK(theirs, v, 1)) ? 1.0 / t : 0.0;
+    a.top5 += (TopK(ours, v, 5) == TopK(theirs, v, 5)) ? 1.0 / t : 0.0;
+  }
+  return a;
 }
 
-int Model(const std::string& dir, int threads, const std::string& reference) {
+int Model(const std::string& dir, int threads, bert::WeightDType dtype, const std::string& reference) {
+  const char* dtype_name = dtype == bert::WeightDType::kQ8 ? "q8" : "fp32";
   const auto t0 = Clock::now();
   std::unique_ptr<bert::Model> model;
-  if (bert::Status st = bert::Model::LoadFromDirectory(dir, {.threads = threads}, &model); !st.ok()) {
+  if (bert::Status st = bert::Model::LoadFromDirectory(dir, {.threads = threads, .dtype = dtype}, &model); !st.ok()) {
     std::fprintf(stderr, "bert-bench: %s\n", st.message().c_str());
     return 1;
   }
@@ -183,25 +227,29 @@ int Model(const std::string& dir, int threads, const std::string& reference) {
   (void)model->FillMask({&first, 1}, 5, &results);
   const double first_answer_ms = load_ms + Ms(t1, Clock::now());
   std::printf(
-      "{\"bench\":\"load\",\"where\":\"%s\",\"threads\":%d,\"load_ms\":%.1f,\"first_answer_ms\":%.1f,"
-      "\"peak_memory_mb\":%.1f}\n",
-      Where(), model->threads(), load_ms, first_answer_ms, PeakMemoryMb());
+      "{\"bench\":\"load\",\"where\":\"%s\",\"dtype\":\"%s\",\"threads\":%d,\"load_ms\":%.1f,"
+      "\"first_answer_ms\":%.1f,\"peak_memory_mb\":%.1f}\n",
+      Where(), dtype_name, model->threads(), load_ms, first_answer_ms, PeakMemoryMb());
   for (int t : {16, 128, 512}) {
     const bert::TokenizedText enc = Pattern(t, true);
     const Timing timing = Measure([&] { (void)model->FillMask({&enc, 1}, 5, &results); }, t == 512 ? 1 : 2,
                                   t == 512 ? 5 : 10, t == 512 ? 0 : 2000);
     std::printf(
-        "{\"bench\":\"fill-mask\",\"where\":\"%s\",\"threads\":%d,\"tokens\":%d,\"median_ms\":%.2f,\"min_ms\":%.2f,"
-        "\"runs\":%d}\n",
-        Where(), model->threads(), t, timing.median_ms, timing.min_ms, timing.runs);
+        "{\"bench\":\"fill-mask\",\"where\":\"%s\",\"dtype\":\"%s\",\"threads\":%d,\"tokens\":%d,"
+        "\"median_ms\":%.2f,\"min_ms\":%.2f,\"runs\":%d}\n",
+        Where(), dtype_name, model->threads(), t, timing.median_ms, timing.min_ms, timing.runs);
     std::fflush(stdout);
   }
-  std::printf("{\"bench\":\"memory\",\"where\":\"%s\",\"peak_memory_mb\":%.1f}\n", Where(), PeakMemoryMb());
+  std::printf("{\"bench\":\"memory\",\"where\":\"%s\",\"dtype\":\"%s\",\"peak_memory_mb\":%.1f}\n", Where(),
+              dtype_name, PeakMemoryMb());
   // Last, so that the logits of every position and the reference file do not count in the peak above.
   if (!reference.empty()) {
     for (int t : {16, 128}) {
-      std::printf("{\"bench\":\"reference\",\"where\":\"%s\",\"tokens\":%d,\"max_abs_diff_vs_torch\":%.3g}\n", Where(), t,
-                  ReferenceDiff(*model, reference, t));
+      const Agreement a = CompareWithReference(*model, reference, t);
+      std::printf(
+          "{\"bench\":\"reference\",\"where\":\"%s\",\"dtype\":\"%s\",\"tokens\":%d,\"max_abs_diff_vs_torch\":%.3g,"
+          "\"kl_vs_torch\":%.3g,\"top1_agreement\":%.4f,\"top5_agreement\":%.4f}\n",
+          Where(), dtype_name, t, a.max_abs_diff, a.kl, a.top1, a.top5);
     }
   }
   return 0;
@@ -213,9 +261,12 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   int threads = 1;
   std::string reference, dir;
+  bert::WeightDType dtype = bert::WeightDType::kF32;
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--threads" && i + 1 < args.size()) {
       threads = std::atoi(args[++i].c_str());
+    } else if (args[i] == "--dtype" && i + 1 < args.size()) {
+      dtype = args[++i] == "q8" ? bert::WeightDType::kQ8 : bert::WeightDType::kF32;
     } else if (args[i] == "--reference" && i + 1 < args.size()) {
       reference = args[++i];
     } else {
@@ -225,7 +276,9 @@ int main(int argc, char** argv) {
   if (!args.empty() && args[0] == "gemm") return Gemm(threads);
   if (!args.empty() && args[0] == "pool") return Pool(threads);
   if (!args.empty() && args[0] == "peak") return Peak();
-  if (!args.empty() && args[0] == "model" && !dir.empty()) return Model(dir, threads, reference);
-  std::fprintf(stderr, "usage: bert-bench gemm|pool [--threads N] | bert-bench peak | bert-bench model DIR [--threads N] [--reference DIR]\n");
+  if (!args.empty() && args[0] == "model" && !dir.empty()) return Model(dir, threads, dtype, reference);
+  std::fprintf(stderr,
+               "usage: bert-bench gemm|pool [--threads N] | bert-bench peak | "
+               "bert-bench model DIR [--threads N] [--dtype fp32|q8] [--reference DIR]\n");
   return 2;
 }
