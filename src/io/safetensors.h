@@ -34,8 +34,9 @@ struct RawTensor {
 
 // Receives each tensor once; an error stops the reading and is returned by Write.
 using TensorSink = std::function<Status(const RawTensor&)>;
-// Receives the header's tensors once it is validated, before any of their data: where a sink refuses a
-// checkpoint too large for it, or reserves its memory. An error stops the reading.
+// Receives the header's tensors once it is validated, before any of their data, in the order their data
+// comes: where a sink refuses a checkpoint too large for it, or reserves its memory. An error stops the
+// reading.
 using HeaderSink = std::function<Status(std::span<const TensorInfo>)>;
 
 class SafetensorsReader {

@@ -37,20 +37,24 @@ Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& 
 }
 
 Status ReserveTensors(std::span<const TensorInfo> tensors, const QuantizePredicate& quantize) {
-  uint64_t total = 0, largest = 0;
+  // What is held at once, following the file's order: the tensors loaded so far plus the one arriving
+  // (its bytes gathered across writes, then its compute form); at the end, all of them plus the largest
+  // being packed for the GEMM. Sums saturate, never wrap.
+  const auto add = [](uint64_t a, uint64_t b) { return b > UINT64_MAX - a ? UINT64_MAX : a + b; };
+  uint64_t loaded = 0, largest = 0, peak = 0;
   for (const TensorInfo& t : tensors) {
     if (!IsFloat(t.dtype)) continue;
     const uint64_t elements = t.bytes / static_cast<uint64_t>(InfoOf(t.dtype).bytes);
     const uint64_t bytes = Quantized(quantize, t.name, t.dtype, t.shape)
                                ? elements + static_cast<uint64_t>(t.shape[0]) * sizeof(float)
                                : elements * sizeof(float);
-    total = bytes > UINT64_MAX / 2 - total ? UINT64_MAX / 2 : total + bytes;  // saturates, never wraps
-    largest = std::max({largest, bytes, t.bytes});
+    peak = std::max(peak, add(loaded, add(t.bytes, bytes)));
+    loaded = add(loaded, bytes);
+    largest = std::max(largest, bytes);
   }
-  // On top of the weights, one tensor's worth in flight: a tensor's bytes gathered across writes, or a
-  // matrix being packed for the GEMM.
-  return ReserveMemory(total + largest, "model.safetensors (" + std::to_string(tensors.size()) +
-                                            " tensors, in compute form plus one in flight)");
+  peak = std::max(peak, add(loaded, largest));
+  return ReserveMemory(peak, "model.safetensors (" + std::to_string(tensors.size()) +
+                                 " tensors, in compute form plus one in flight)");
 }
 
 }  // namespace bert

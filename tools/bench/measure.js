@@ -24,10 +24,10 @@ export function runsFor(t, quick) {
   return { warmup: t >= 512 ? 1 : 2, runs: t === 16 ? 20 : t === 128 ? 10 : 5 };
 }
 
-/** Loads the model and times fill-mask; returns result rows in peerbench's shape. */
-export async function benchBertWasm(BertModel, source, { threads, quick = false, env }) {
+/** Loads the model ({threads, dtype}) and times fill-mask; returns result rows in peerbench's shape. */
+export async function benchBertWasm(BertModel, source, { threads, dtype = 'fp32', quick = false, env }) {
   const t0 = performance.now();
-  const model = await BertModel.load(source, { threads });
+  const model = await BertModel.load(source, { threads, dtype });
   const loadMs = performance.now() - t0;
   const first = performance.now();
   await model.fillMask(maskedPattern(16));
@@ -48,6 +48,7 @@ export async function benchBertWasm(BertModel, source, { threads, quick = false,
       env,
       backend: `wasm (${model.info.variant})`,
       model: 'model.safetensors',
+      dtype: model.info.dtype,
       threads: model.info.threads,
       seq: t,
       batch: 1,

@@ -1,10 +1,11 @@
-// bert-wasm's JS API in Node on the BERT-base checkpoint: node tools/bench/node.mjs DIR THREADS [--quick]
+// bert-wasm's JS API in Node on the BERT-base checkpoint: node tools/bench/node.mjs DIR THREADS DTYPE [--quick]
 import { BertModel } from '../../dist/node.js';
 import { benchBertWasm } from './measure.js';
 
-const [dir, threads] = process.argv.slice(2);
+const [dir, threads, dtype] = process.argv.slice(2);
 const rows = await benchBertWasm(BertModel, dir, {
   threads: Number(threads),
+  dtype,
   quick: process.argv.includes('--quick'),
   env: `Node ${process.version}`,
 });

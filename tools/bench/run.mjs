@@ -1,7 +1,8 @@
-// npm run bench [-- --peers] [-- --quick]: bert-wasm on a BERT-base-shaped checkpoint, in Node and in
-// headless Chromium, 1 and 2 threads, plus the GEMM table, load time, peak memory and .wasm sizes.
-// --peers also runs onnxruntime-web (Node, Chromium) and TF.js from ../shared/peerbench in the same
-// run and adds ratio columns. Writes build/bench/results.{json,md} and prints the tables.
+// npm run bench [-- --peers] [-- --quick]: bert-wasm on a BERT-base-shaped checkpoint, fp32 and q8, in
+// Node and in headless Chromium, 1 and 2 threads, plus the GEMM table, load time, peak memory, accuracy
+// against torch and .wasm sizes. --peers also runs onnxruntime-web (fp32 and int8; Node, Chromium) and
+// TF.js from ../shared/peerbench in the same run and adds ratio columns. Writes build/bench/results.{json,md}
+// and prints the tables.
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ const withPeers = process.argv.includes('--peers');
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const sh = (cmd, opts = {}) => execSync(cmd, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, ...opts }).toString();
 const jsonLines = (text) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+const DTYPES = ['fp32', 'q8'];
 
 // 1. The checkpoint: ../shared/peerbench/model/make_model.py (torch, seed 0) in a scratch copy, with
 //    bert-base-uncased's vocab.txt beside it.
@@ -61,27 +63,27 @@ function engineBench() {
   }
   for (const cmd of [native, wasm('simd-threads')]) rows.push(...jsonLines(sh(`${cmd} pool --threads 2`)));
   for (const cmd of [native, wasm('simd')]) rows.push(...jsonLines(sh(`${cmd} peak`)));
-  for (const [cmd, threads] of [[native, 1], [wasm('simd'), 1]]) {
-    log(`model: ${cmd.split('/').pop()}`);
-    rows.push(...jsonLines(sh(`${cmd} model ${modelDir} --threads ${threads} ${reference}`)));
+  for (const [cmd, threads, dtype] of [[native, 1, 'fp32'], [wasm('simd'), 1, 'fp32'], [wasm('simd'), 1, 'q8']]) {
+    log(`model: ${cmd.split('/').pop()} ${dtype}`);
+    rows.push(...jsonLines(sh(`${cmd} model ${modelDir} --threads ${threads} --dtype ${dtype} ${reference}`)));
   }
   return rows;
 }
 
 // 4. The JS API in Node (a process per thread count) and in Chromium (a fresh browser per thread count).
 function nodeBench() {
-  return [1, 2].flatMap((threads) => {
-    log(`Node, ${threads} thread(s)`);
-    return JSON.parse(sh(`node tools/bench/node.mjs ${modelDir} ${threads}${quick ? ' --quick' : ''}`));
-  });
+  return DTYPES.flatMap((dtype) => [1, 2].flatMap((threads) => {
+    log(`Node, ${dtype}, ${threads} thread(s)`);
+    return JSON.parse(sh(`node tools/bench/node.mjs ${modelDir} ${threads} ${dtype}${quick ? ' --quick' : ''}`));
+  }));
 }
 
 async function chromiumBench() {
   const server = await startServer({ port: 0, bertModel: modelDir, mounts: [['/bench/', join(root, 'tools/bench')]] });
   const rows = [];
   try {
-    for (const threads of [1, 2]) {
-      log(`Chromium, ${threads} thread(s)`);
+    for (const [dtype, threads] of DTYPES.flatMap((d) => [[d, 1], [d, 2]])) {
+      log(`Chromium, ${dtype}, ${threads} thread(s)`);
       const profile = mkdtempSync(join(tmpdir(), 'bert-wasm-bench-'));
       const context = await chromium.launchPersistentContext(profile, {
         executablePath: '/usr/bin/chromium',
@@ -90,7 +92,7 @@ async function chromiumBench() {
           '--disable-component-update', '--disable-sync'],
       });
       const page = context.pages()[0] ?? (await context.newPage());
-      await page.goto(`${new URL('/bench/page.html', server.url)}?threads=${threads}${quick ? '&quick=1' : ''}`);
+      await page.goto(`${new URL('/bench/page.html', server.url)}?threads=${threads}&dtype=${dtype}${quick ? '&quick=1' : ''}`);
       await page.waitForFunction(() => window.__done === true, null, { timeout: 20 * 60 * 1000, polling: 500 });
       const { results, error } = await page.evaluate(() => ({ results: window.__results, error: window.__error }));
       await context.close();
@@ -104,13 +106,22 @@ async function chromiumBench() {
   return rows;
 }
 
-// 5. The peers, same machine, same run: onnxruntime-web in Node and Chromium, TF.js's XNNPACK matMul.
+// 5. The peers, same machine, same run: onnxruntime-web fp32 and int8 (its dynamic quantization of the
+//    same weights, model/quantize_int8.py) in Node and Chromium, TF.js's XNNPACK matMul; and
+//    onnxruntime-web's accuracy against torch, measured as ours is.
 function peerBench() {
-  const steps = ['b_ortweb_node_t1', 'b_ortweb_node_t2', 'c_ortweb_chromium', 'e_tfjs_chromium'];
-  log(`peers: ${steps.join(' ')}`);
+  const steps = ['b_ortweb_node_t1', 'b_ortweb_node_t2', 'c_ortweb_chromium', 'c_ortweb_chromium_int8', 'e_tfjs_chromium'];
+  log(`peers: ${steps.join(' ')}, onnxruntime-web int8 in Node`);
   sh('[ -d node_modules/onnxruntime-web ] || npm ci --ignore-scripts --no-audit --no-fund >&2', { cwd: peerbench });
-  sh('bash run_all.sh >&2', { cwd: peerbench, env: { ...process.env, ONLY: steps.join(' '), SKIP_INT8: '1', ...(quick ? { QUICK: '1' } : {}) } });
-  return steps.flatMap((s) => JSON.parse(readFileSync(join(peerbench, `results/raw/${s}.json`), 'utf8')));
+  const env = { ...process.env, QUICK: quick ? '1' : '' };
+  sh('bash run_all.sh >&2', { cwd: peerbench, env: { ...env, ONLY: steps.join(' ') } });
+  const rows = steps.flatMap((s) => JSON.parse(readFileSync(join(peerbench, `results/raw/${s}.json`), 'utf8')));
+  for (const threads of [1, 2]) rows.push(...JSON.parse(sh(`node bench/ortweb_node.mjs ${threads} model_int8.onnx`, { cwd: peerbench, env })));
+  for (const model of ['model.onnx', 'model_int8.onnx']) {
+    log(`onnxruntime-web accuracy: ${model}`);
+    rows.push(...jsonLines(sh(`node tools/bench/ort_accuracy.mjs ${peerbench} ${model}`)));
+  }
+  return rows;
 }
 
 // Measured as tools/build.sh and ../shared/peerbench measure them: gzip -9.
@@ -130,35 +141,41 @@ const ratio = (a, b) => (a && b ? `${(a.median_ms / b.median_ms).toFixed(2)} (${
 
 function report({ machine, ours, engine, peers, wasmSizes }) {
   const lines = [`bert-wasm bench — ${machine.date} — ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`, ''];
-  lines.push('Fill-mask (one [MASK]) on a BERT-base-shaped checkpoint, batch 1, fp32; median / min ms over repeated runs after warm-up.');
-  if (peers.length) lines.push('Ratio = bert-wasm median / onnxruntime-web median (full forward with logits), same run, and in brackets min / min; below 1 is faster.');
-  lines.push('', '| where | threads | T=16 | T=128 | T=512 | ' + (peers.length ? 'ORT-web T=16 | T=128 | T=512 | ratio 16 | 128 | 512 |' : ''));
-  lines.push('|---|---:|---:|---:|---:|' + (peers.length ? '---:|---:|---:|---:|---:|---:|' : ''));
+  lines.push('Fill-mask (one [MASK]) on a BERT-base-shaped checkpoint, batch 1; median / min ms over repeated runs after warm-up.');
+  if (peers.length) {
+    lines.push('Peer: onnxruntime-web on the same weights, fp32 beside our fp32 and its dynamic int8 (model_int8.onnx) beside our q8.');
+    lines.push('Ratio = bert-wasm median / onnxruntime-web median (full forward with logits), same run, and in brackets min / min; below 1 is faster.');
+  }
+  lines.push('', '| where | dtype | threads | T=16 | T=128 | T=512 | ' + (peers.length ? 'ORT-web T=16 | T=128 | T=512 | ratio 16 | 128 | 512 |' : ''));
+  lines.push('|---|---|---:|---:|---:|---:|' + (peers.length ? '---:|---:|---:|---:|---:|---:|' : ''));
+  const browser = (where) => (where === 'Node' ? 'Node' : 'Chrome');
   for (const where of ['Node', 'Chromium']) {
-    for (const threads of [1, 2]) {
-      const mine = (t) => ours.find((r) => r.env.includes(where === 'Node' ? 'Node' : 'Chrome') && r.threads === threads && r.seq === t);
-      const peer = (t) =>
-        peers.find((r) => r.runtime === 'onnxruntime-web' && (where === 'Node' ? !r.browser : !!r.browser) && r.threads === threads && r.seq === t && r.model === 'model.onnx');
-      let row = `| ${where} | ${threads} | ${ms(mine(16))} | ${ms(mine(128))} | ${ms(mine(512))} |`;
-      if (peers.length) row += ` ${ms(peer(16))} | ${ms(peer(128))} | ${ms(peer(512))} | ${ratio(mine(16), peer(16))} | ${ratio(mine(128), peer(128))} | ${ratio(mine(512), peer(512))} |`;
-      lines.push(row);
+    for (const dtype of DTYPES) {
+      for (const threads of [1, 2]) {
+        const mine = (t) => ours.find((r) => r.env.includes(browser(where)) && r.dtype === dtype && r.threads === threads && r.seq === t);
+        const model = dtype === 'q8' ? 'model_int8.onnx' : 'model.onnx';
+        const peer = (t) =>
+          peers.find((r) => r.runtime === 'onnxruntime-web' && (where === 'Node' ? !r.browser : !!r.browser) && r.threads === threads && r.seq === t && r.model === model);
+        let row = `| ${where} | ${dtype} | ${threads} | ${ms(mine(16))} | ${ms(mine(128))} | ${ms(mine(512))} |`;
+        if (peers.length) row += ` ${ms(peer(16))} | ${ms(peer(128))} | ${ms(peer(512))} | ${ratio(mine(16), peer(16))} | ${ratio(mine(128), peer(128))} | ${ratio(mine(512), peer(512))} |`;
+        lines.push(row);
+      }
     }
   }
-  const speedup = (where) => {
-    const at = (threads) => ours.find((r) => r.env.includes(where) && r.threads === threads && r.seq === 128);
-    return at(1) && at(2) ? `${(at(1).median_ms / at(2).median_ms).toFixed(2)}× (mins ${(at(1).min_ms / at(2).min_ms).toFixed(2)}×)` : '–';
-  };
-  lines.push('', `2 threads vs 1 at T=128 (medians): Node ${speedup('Node')}, Chromium ${speedup('Chrome')}.`);
+  const at = (where, dtype, threads) => ours.find((r) => r.env.includes(browser(where)) && r.dtype === dtype && r.threads === threads && r.seq === 128);
+  const times = (a, b) => (a && b ? `${(a.median_ms / b.median_ms).toFixed(2)}× (mins ${(a.min_ms / b.min_ms).toFixed(2)}×)` : '–');
+  lines.push('', `2 threads vs 1 at T=128, fp32 (medians): Node ${times(at('Node', 'fp32', 1), at('Node', 'fp32', 2))}, Chromium ${times(at('Chromium', 'fp32', 1), at('Chromium', 'fp32', 2))}.`);
+  lines.push(`q8 vs fp32 at T=128, 2 threads: Node ${times(at('Node', 'fp32', 2), at('Node', 'q8', 2))}, Chromium ${times(at('Chromium', 'fp32', 2), at('Chromium', 'q8', 2))}.`);
 
-  lines.push('', 'f32 GEMM (LinearForward: packed weights, 4x8 SIMD128 microkernel), GFLOP/s median / best', '');
-  lines.push('| shape (M x K x N) | native 1t | wasm 1t (Node) | wasm 2t (Node) |', '|---|---:|---:|---:|');
+  lines.push('', 'GEMM (LinearForward: packed weights; f32 4x8 SIMD128 microkernel, q8 4x8 int8 microkernel with int16 dot products), GFLOP/s (q8: GOP/s) median / best', '');
+  lines.push('| shape (M x K x N) | dtype | native 1t | wasm 1t (Node) | wasm 2t (Node) |', '|---|---|---:|---:|---:|');
   const gemm = engine.filter((r) => r.bench === 'gemm');
   for (const g of gemm.filter((r) => r.where.startsWith('native'))) {
     const cell = (where) => {
-      const r = gemm.find((x) => x.where.startsWith(where) && x.m === g.m && x.shape === g.shape);
+      const r = gemm.find((x) => x.where.startsWith(where) && x.m === g.m && x.shape === g.shape && x.dtype === g.dtype);
       return r ? `${r.gflops_median} / ${r.gflops_best}` : '–';
     };
-    lines.push(`| ${g.m}x${g.k}x${g.n} (${g.shape}) | ${cell('native')} | ${cell('wasm simd (')} | ${cell('wasm simd-threads')} |`);
+    lines.push(`| ${g.m}x${g.k}x${g.n} (${g.shape}) | ${g.dtype} | ${cell('native')} | ${cell('wasm simd (')} | ${cell('wasm simd-threads')} |`);
   }
   for (const r of engine.filter((x) => x.bench === 'peak')) {
     lines.push('', `Ceiling, ${r.where}: 8 SIMD128 mul + 8 add per step, operands in registers (bert-bench peak): ${r.gflops_median} GFLOP/s median (${r.gflops_best} best).`);
@@ -173,15 +190,18 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
     lines.push('', `Thread pool hand-off, ${r.where}, ${r.threads} threads: ${r.us_per_run_median} µs per Run median (${r.us_per_run_best} best).`);
   }
 
-  lines.push('', 'Load, memory, accuracy', '');
+  lines.push('', 'Load and memory', '');
   for (const r of engine.filter((x) => x.bench === 'load')) {
-    lines.push(`- ${r.where}: load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms after the start, peak memory ${r.peak_memory_mb} MB`);
+    lines.push(`- ${r.where}, ${r.dtype}: load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms after the start, peak memory ${r.peak_memory_mb} MB`);
   }
-  for (const r of engine.filter((x) => x.bench === 'memory')) lines.push(`- ${r.where}: peak memory after fill-mask at 16, 128 and 512 tokens ${r.peak_memory_mb} MB (weights: 438 MB)`);
-  for (const r of engine.filter((x) => x.bench === 'reference')) {
-    lines.push(`- ${r.where}: max |logits - torch| at T=${r.tokens}: ${r.max_abs_diff_vs_torch}`);
+  for (const r of engine.filter((x) => x.bench === 'memory')) lines.push(`- ${r.where}, ${r.dtype}: peak memory after fill-mask at 16, 128 and 512 tokens ${r.peak_memory_mb} MB (f32 weights: 438 MB)`);
+  for (const r of ours.filter((x) => x.seq === 16)) lines.push(`- JS API, ${r.env}, ${r.dtype}, ${r.threads} thread(s): load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms${r.peak_rss_mb ? `, process RSS ${r.peak_rss_mb} MB` : ''}`);
+
+  lines.push('', 'Accuracy against torch (float32) over every position of the token pattern: max |logit difference|, mean KL(torch || ours) of the softmax, share of positions with the same top-1 token and the same top-5 set', '');
+  lines.push('| runtime | dtype | T | max abs diff | KL | top-1 | top-5 |', '|---|---|---:|---:|---:|---:|---:|');
+  for (const r of [...engine, ...peers].filter((x) => x.bench === 'reference')) {
+    lines.push(`| ${r.where} | ${r.dtype} | ${r.tokens} | ${r.max_abs_diff_vs_torch} | ${r.kl_vs_torch} | ${r.top1_agreement} | ${r.top5_agreement} |`);
   }
-  for (const r of ours.filter((x) => x.seq === 16)) lines.push(`- JS API, ${r.env}, ${r.threads} thread(s): load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms${r.peak_rss_mb ? `, process RSS ${r.peak_rss_mb} MB` : ''}`);
 
   lines.push('', '| .wasm | bytes | gzip -9 |', '|---|---:|---:|');
   for (const s of wasmSizes) lines.push(`| ${s.file} | ${s.bytes.toLocaleString('en')} | ${s.gzip_bytes.toLocaleString('en')} |`);
