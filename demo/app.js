@@ -86,6 +86,8 @@ const state = {
   model: null,       // the BertWorkerModel in use
   modelName: '',
   modelUrl: null,    // its URL when it came from one (deep links name it)
+  source: null,      // what it was loaded from (a URL or files), to load again in another dtype
+  dtype: 'fp32',     // the weights' form: 'fp32' or 'q8' (deep links name q8)
   weightBytes: 0,
   loading: false,
   loadId: 0,         // the latest load wins
@@ -139,14 +141,14 @@ async function loadModel(source, name) {
     $('progress-text').textContent = `${formatBytes(loaded)} / ${formatBytes(t)}`;
   };
   try {
-    const model = await BertWorkerModel.load(source, { onProgress });
+    const model = await BertWorkerModel.load(source, { onProgress, dtype: state.dtype });
     if (loadId !== state.loadId) return model.dispose();  // a newer load started meanwhile
     state.model?.dispose();
     const url = typeof source === 'string' ? source : null;
     const tasks = viewsOf(model.info);
     const primary = tasks[0];
     const task = state.link?.task && tasks.includes(state.link.task) ? state.link.task : primary;
-    Object.assign(state, { model, modelName: name, modelUrl: url, weightBytes: total, primary, loading: false });
+    Object.assign(state, { model, modelName: name, modelUrl: url, source, weightBytes: total, primary, loading: false });
     document.body.dataset.model = url ?? '';
     if (url) selectModelOption(url, name, primary);
     applyLink(task);
@@ -196,14 +198,18 @@ function selectModelOption(url, name, task) {
 }
 
 function renderModelInfo() {
-  const { config: c, architecture, labels, heads } = state.model.info;
-  const params =
-    c.vocabSize * c.hiddenSize + (c.maxPositions + c.typeVocabSize) * c.hiddenSize +
-    c.numLayers * (4 * c.hiddenSize * c.hiddenSize + 2 * c.hiddenSize * c.intermediateSize);
+  const { config: c, architecture, labels, heads, dtype } = state.model.info;
+  // Matrices (q8 keeps them in 8 bits) and the position and token-type embeddings (always f32).
+  const matrices = c.vocabSize * c.hiddenSize + c.numLayers * (4 * c.hiddenSize * c.hiddenSize + 2 * c.hiddenSize * c.intermediateSize);
+  const embeddings = (c.maxPositions + c.typeVocabSize) * c.hiddenSize;
+  const memory = { fp32: 4 * (matrices + embeddings), q8: matrices + 4 * embeddings };
   const labelText = heads.classification ? `; labels ${labels.join(', ')}` : heads.tokenClassification ? `; ${labels.length} token labels` : '';
   $('model-info').textContent =
     `${state.modelName} (${architecture}): ${c.numLayers} layers, hidden ${c.hiddenSize}, ${c.numHeads} heads, ` +
-    `intermediate ${c.intermediateSize}, ≈${(params / 1e6).toFixed(1)}M parameters, ${formatBytes(state.weightBytes)}${labelText}`;
+    `intermediate ${c.intermediateSize}, ≈${((matrices + embeddings) / 1e6).toFixed(1)}M parameters; ` +
+    `download ${formatBytes(state.weightBytes)}; weights in memory ≈${formatBytes(memory[dtype])} as ${dtype} ` +
+    `(${dtype === 'q8' ? `fp32: ${formatBytes(memory.fp32)}` : `q8: ${formatBytes(memory.q8)}`})${labelText}`;
+  $('model-info').dataset.dtype = dtype;
   fillSelect($('layer'), c.numLayers, c.numLayers - 1);
   fillSelect($('head'), c.numHeads, 0);
   renderStatus();
@@ -653,6 +659,7 @@ function renderStatus() {
     : `${state.lastMs.toFixed(0)} ms`;
   const items = [
     ['engine', info ? (info.variant === 'simd-threads' ? 'WebAssembly SIMD + threads' : 'WebAssembly SIMD') : '…'],
+    ['weights', info ? info.dtype : '…'],
     ['threads', info ? String(info.threads) : '…'],
     ['cross-origin isolated', isolated ? 'yes' : 'no (no COOP/COEP from the host or a service worker: single-threaded)'],
     ['last inference', last],
@@ -673,6 +680,7 @@ function renderStatus() {
 function syncUrl(task, input) {
   const params = new URLSearchParams();
   if (state.modelUrl) params.set('model', state.modelUrl);
+  if (state.dtype !== 'fp32') params.set('dtype', state.dtype);
   if (task !== state.primary) params.set('task', task);
   for (const [key, value] of Object.entries(input)) params.set(key, value);
   history.replaceState(null, '', `?${params}`);
@@ -706,6 +714,8 @@ async function start() {
   const link = {};
   for (const key of ['task', 'text', 'question', 'context']) if (params.has(key)) link[key] = params.get(key);
   state.link = link;
+  if (params.get('dtype') === 'q8') state.dtype = 'q8';
+  $('dtype-select').value = state.dtype;
 
   // The server (npm run demo) names the default model and lists the local ones; on a plain static host,
   // bert-base-uncased.
@@ -732,6 +742,10 @@ async function start() {
   $('model-select').onchange = () => {
     const option = $('model-select').selectedOptions[0];
     loadModel(option.value, option.dataset.name ?? option.text);
+  };
+  $('dtype-select').onchange = () => {
+    state.dtype = $('dtype-select').value;
+    if (state.source) loadModel(state.source, state.modelName);
   };
   $('url-form').onsubmit = (event) => {
     event.preventDefault();

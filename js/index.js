@@ -66,13 +66,13 @@ export class BertModel {
    *   poolingConfig?, sentenceBertConfig?, weights}
    * @param options {threads, onProgress({loaded, total, cached}), signal, variant: 'simd' | 'simd-threads',
    *   assetBase: where a copy of the package's dist/ folder is served, when not beside this module,
-   *   cache: false to neither read nor keep downloaded files (see cache.js), dtype: 'fp32' (default) or 'q8'
-   *   (matrices quantized to 8 bits as they stream in: a quarter of the memory)}
+   *   cache: false to neither read nor keep downloaded files (see cache.js), dtype: 'fp32' or 'q8' (matrices
+   *   quantized to 8 bits as they stream in: a quarter of the memory); by default as the checkpoint is}
    * @example const model = await BertModel.load('https://huggingface.co/google-bert/bert-base-uncased/resolve/main/');
    */
-  static async load(source, { threads, onProgress, signal, variant, assetBase, cache, dtype = 'fp32' } = {}) {
+  static async load(source, { threads, onProgress, signal, variant, assetBase, cache, dtype } = {}) {
     const sources = resolveSource(source);
-    if (dtype !== 'fp32' && dtype !== 'q8') {
+    if (dtype !== undefined && dtype !== 'fp32' && dtype !== 'q8') {
       throw new BertError('E_INVALID_ARGUMENT', `dtype must be 'fp32' or 'q8', got ${dtype}`);
     }
     const wanted = positiveInteger(threads, 'threads', undefined) ?? (canUseThreads() ? await host.cores() : 1);
@@ -95,7 +95,7 @@ export class BertModel {
       weights = files.weights;
       const engine = await enginePromise;
       model = new engine.WasmModel();
-      unwrap(model.begin(files.texts, threadCount, weights.size ?? -1, dtype));
+      unwrap(model.begin(files.texts, threadCount, weights.size ?? -1, dtype ?? ''));
       await streamToEngine(weights, engine, (ptr, length) => unwrap(model.write(ptr, length)), files.onBytes);
       if (signal?.aborted) throw new BertError('E_ABORTED', 'model load aborted');
       unwrap(model.finish());

@@ -14,6 +14,7 @@ import { useHost } from './runtime.js';
 import { CHUNK } from './sources.js';
 
 export * from './index.js';
+export { quantize } from './quantize.js';
 
 const hasScheme = (s) => /^[a-z][a-z0-9+.-]*:/i.test(s) && !/^[a-z]:[\\/]/i.test(s);  // not "C:\"
 const toPath = (spec) => (String(spec).startsWith('file:') ? fileURLToPath(spec) : String(spec));

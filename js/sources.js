@@ -53,7 +53,7 @@ export function resolveSource(source) {
 }
 
 // The Pooling module's folder that a sentence-transformers modules.json names ("1_Pooling"), or null.
-function poolingFolder(modulesText) {
+export function poolingFolder(modulesText) {
   try {
     const modules = JSON.parse(modulesText);
     const pooling = Array.isArray(modules) && modules.find((m) => typeof m?.type === 'string' && m.type.endsWith('Pooling'));

@@ -26,7 +26,8 @@ struct ModelLoader::State {
   Tokenizer tokenizer;
   SentenceTransformersConfig sentence;
   int threads;
-  WeightDType dtype;
+  std::optional<WeightDType> dtype;  // as asked; the checkpoint decides when unset
+  bool quantized_file = false;       // the checkpoint holds I8 matrices (a q8 checkpoint)
   TensorMap tensors;  // filled by the reader's sink as tensors complete
   std::unique_ptr<SafetensorsReader> reader;
 };
@@ -55,10 +56,19 @@ Status ModelLoader::Create(const ModelFiles& files, const ModelOptions& options,
       return QuantizedInQ8(config, name, shape);
     };
   }
-  TensorMap* tensors = &state->tensors;
+  State* s = state.get();
   state->reader = std::make_unique<SafetensorsReader>(
-      [tensors, quantize](const RawTensor& t) { return AddTensor(t, tensors, quantize); }, weights_size,
-      [quantize](std::span<const TensorInfo> header) { return ReserveTensors(header, quantize); });
+      [s, quantize](const RawTensor& t) { return AddTensor(t, &s->tensors, quantize); }, weights_size,
+      [s, quantize](std::span<const TensorInfo> header) {
+        s->quantized_file = std::any_of(header.begin(), header.end(),
+                                        [](const TensorInfo& t) { return t.dtype == DType::kI8 && t.shape.size() == 2; });
+        if (s->quantized_file && s->dtype == WeightDType::kF32) {
+          return Error(StatusCode::kInvalidArgument,
+                       "model.safetensors is a q8 checkpoint (int8 weights): load it with dtype 'q8' or without "
+                       "a dtype, not 'fp32'");
+        }
+        return ReserveTensors(header, quantize);
+      });
   out->reset(new ModelLoader(std::move(state)));
   return {};
 }
@@ -71,7 +81,7 @@ Status ModelLoader::Finish(std::unique_ptr<Model>* out) {
   BERT_RETURN_IF_ERROR(LoadWeights(state_->tensors, state_->config, &weights));
   state_->tensors.clear();  // what the model does not use
   auto impl = std::make_unique<Model::Impl>();
-  impl->dtype = state_->dtype;
+  impl->dtype = state_->quantized_file ? WeightDType::kQ8 : state_->dtype.value_or(WeightDType::kF32);
   impl->tokenizer = std::move(state_->tokenizer);
   impl->sentence = state_->sentence;
   impl->net = std::make_unique<Network>(std::move(state_->config), std::move(weights), state_->threads);
@@ -155,6 +165,44 @@ Status Model::ClassifyTokens(std::span<const std::string_view> texts, const Toke
 Status Model::AnswerQuestion(std::string_view question, std::string_view context,
                              const QuestionAnsweringOptions& options, std::vector<Answer>* out) {
   return bert::AnswerQuestion(*impl_->net, impl_->tokenizer, question, context, options, out);
+}
+
+struct Quantizer::State {
+  Config config;
+  TensorMap tensors;
+  std::unique_ptr<SafetensorsReader> reader;
+};
+
+Quantizer::Quantizer(std::unique_ptr<State> state) : state_(std::move(state)) {}
+Quantizer::~Quantizer() = default;
+
+Status Quantizer::Create(std::string_view config_json, std::optional<uint64_t> weights_size, std::unique_ptr<Quantizer>* out) {
+  auto state = std::make_unique<State>();
+  BERT_RETURN_IF_ERROR(ParseConfig(config_json, &state->config));
+  QuantizePredicate quantize = [config = state->config](std::string_view name, std::span<const int64_t> shape) {
+    return QuantizedInQ8(config, name, shape);
+  };
+  TensorMap* tensors = &state->tensors;
+  state->reader = std::make_unique<SafetensorsReader>(
+      [tensors, quantize](const RawTensor& t) { return AddTensor(t, tensors, quantize); }, weights_size,
+      [quantize](std::span<const TensorInfo> header) { return ReserveTensors(header, quantize); });
+  out->reset(new Quantizer(std::move(state)));
+  return {};
+}
+
+Status Quantizer::Write(std::span<const uint8_t> bytes) { return state_->reader->Write(bytes); }
+
+Status Quantizer::Finish(std::vector<uint8_t>* file) {
+  BERT_RETURN_IF_ERROR(state_->reader->Finish());
+  *file = WriteQ8Checkpoint(state_->tensors);
+  state_->tensors.clear();
+  // The file must load: its tensors read back as a model would read them.
+  TensorMap check;
+  SafetensorsReader reader([&check](const RawTensor& t) { return AddTensor(t, &check); });
+  BERT_RETURN_IF_ERROR(reader.Write(*file));
+  BERT_RETURN_IF_ERROR(reader.Finish());
+  Weights weights;
+  return LoadWeights(check, state_->config, &weights);
 }
 
 }  // namespace bert

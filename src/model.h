@@ -37,8 +37,10 @@
 namespace bert {
 
 struct ModelOptions {
-  int threads = 1;                         // compute threads including the caller
-  WeightDType dtype = WeightDType::kF32;   // kQ8: matrices quantized to int8 rows as they stream in
+  int threads = 1;  // compute threads including the caller
+  // kQ8: matrices quantized to int8 rows as they stream in; kF32 refuses a q8 checkpoint (its I8 weights
+  // cannot be made exact again); unset: as the checkpoint is (q8 when it holds I8 matrices, else f32).
+  std::optional<WeightDType> dtype = std::nullopt;
 };
 
 // What a checkpoint can do, from its heads.
@@ -103,6 +105,22 @@ class ModelLoader {
  private:
   struct State;
   explicit ModelLoader(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Rewrites a checkpoint's model.safetensors as a q8 checkpoint (io/tensors.h's WriteQ8Checkpoint: a
+// quarter of the size), streamed in like ModelLoader's; config.json says which tensors are matrices.
+class Quantizer {
+ public:
+  static Status Create(std::string_view config_json, std::optional<uint64_t> weights_size, std::unique_ptr<Quantizer>* out);
+  ~Quantizer();
+  Status Write(std::span<const uint8_t> bytes);
+  // The q8 model.safetensors; checks first that a model loads from the tensors read.
+  Status Finish(std::vector<uint8_t>* file);
+
+ private:
+  struct State;
+  explicit Quantizer(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
 

@@ -76,9 +76,9 @@ class WasmModel {
   // Loading, with the weights streamed: begin() with the small files ({config, vocab, tokenizer,
   // tokenizerConfig, modules, poolingConfig, sentenceBertConfig} as strings, optional ones empty), write()
   // each chunk of model.safetensors (from a staging buffer in wasm memory), then finish().
-  // dtype: "fp32" or "q8" (see bert::WeightDType).
+  // dtype: "fp32", "q8", or "" for what the checkpoint is (see bert::ModelOptions).
   val begin(const val& texts, int threads, double weights_size, const std::string& dtype) {
-    if (dtype != "fp32" && dtype != "q8") {
+    if (dtype != "fp32" && dtype != "q8" && !dtype.empty()) {
       return Failure(bert::Error(bert::StatusCode::kInvalidArgument, "dtype must be 'fp32' or 'q8', got '" + dtype + "'"));
     }
     const std::string config = StringField(texts, "config"), vocab = StringField(texts, "vocab"),
@@ -95,8 +95,8 @@ class WasmModel {
     files.sentence_bert_config_json = sentence_bert;
     const std::optional<uint64_t> size =
         weights_size >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(weights_size)) : std::nullopt;
-    const bert::ModelOptions options{.threads = threads,
-                                     .dtype = dtype == "q8" ? bert::WeightDType::kQ8 : bert::WeightDType::kF32};
+    bert::ModelOptions options{.threads = threads};
+    if (!dtype.empty()) options.dtype = dtype == "q8" ? bert::WeightDType::kQ8 : bert::WeightDType::kF32;
     const bert::Status status = bert::ModelLoader::Create(files, options, size, &loader_);
     return status.ok() ? Success() : Failure(status);
   }
@@ -397,9 +397,44 @@ class WasmModel {
   std::unique_ptr<bert::Model> model_;
 };
 
+// A checkpoint rewritten as q8: begin(config.json's text, size or -1), write() each chunk of
+// model.safetensors, finish(), then bytes() views the new file in wasm memory (valid until delete()).
+class WasmQuantizer {
+ public:
+  val begin(const std::string& config, double weights_size) {
+    const std::optional<uint64_t> size =
+        weights_size >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(weights_size)) : std::nullopt;
+    const bert::Status status = bert::Quantizer::Create(config, size, &quantizer_);
+    return status.ok() ? Success() : Failure(status);
+  }
+
+  val write(uintptr_t bytes, size_t length) {
+    const bert::Status status = quantizer_->Write({reinterpret_cast<const uint8_t*>(bytes), length});
+    return status.ok() ? Success() : Failure(status);
+  }
+
+  val finish() {
+    const bert::Status status = quantizer_->Finish(&file_);
+    quantizer_.reset();
+    return status.ok() ? Success() : Failure(status);
+  }
+
+  val bytes() const { return val(emscripten::typed_memory_view(file_.size(), file_.data())); }
+
+ private:
+  std::unique_ptr<bert::Quantizer> quantizer_;
+  std::vector<uint8_t> file_;
+};
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(bert_wasm) {
+  emscripten::class_<WasmQuantizer>("WasmQuantizer")
+      .constructor<>()
+      .function("begin", &WasmQuantizer::begin)
+      .function("write", &WasmQuantizer::write)
+      .function("finish", &WasmQuantizer::finish)
+      .function("bytes", &WasmQuantizer::bytes);
   emscripten::class_<WasmModel>("WasmModel")
       .constructor<>()
       .function("begin", &WasmModel::begin)

@@ -176,4 +176,29 @@ Status SafetensorsReader::Finish() {
   return {};
 }
 
+void SafetensorsWriter::Add(std::string name, DType dtype, std::vector<int64_t> shape, std::span<const uint8_t> bytes) {
+  entries_.push_back({std::move(name), dtype, std::move(shape), data_.size(), data_.size() + bytes.size()});
+  data_.insert(data_.end(), bytes.begin(), bytes.end());
+}
+
+std::vector<uint8_t> SafetensorsWriter::Finish(const std::vector<std::pair<std::string, std::string>>& metadata) const {
+  json header = json::object();
+  if (!metadata.empty()) {
+    json meta = json::object();
+    for (const auto& [key, value] : metadata) meta[key] = value;
+    header["__metadata__"] = meta;
+  }
+  for (const Entry& e : entries_) {
+    header[e.name] = {{"dtype", std::string(InfoOf(e.dtype).name)}, {"shape", e.shape}, {"data_offsets", {e.begin, e.end}}};
+  }
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');
+  const uint64_t length = text.size();
+  std::vector<uint8_t> out(8 + text.size() + data_.size());
+  std::memcpy(out.data(), &length, 8);
+  std::copy(text.begin(), text.end(), out.begin() + 8);
+  std::copy(data_.begin(), data_.end(), out.begin() + 8 + static_cast<ptrdiff_t>(text.size()));
+  return out;
+}
+
 }  // namespace bert

@@ -78,4 +78,22 @@ class SafetensorsReader {
   Status error_;                  // the first error: the reading stops there
 };
 
+// Writes a safetensors file: the tensors in the order added, the header padded with spaces to a multiple
+// of 8 bytes (as the reference writer does), string metadata under "__metadata__".
+class SafetensorsWriter {
+ public:
+  void Add(std::string name, DType dtype, std::vector<int64_t> shape, std::span<const uint8_t> bytes);
+  std::vector<uint8_t> Finish(const std::vector<std::pair<std::string, std::string>>& metadata) const;
+
+ private:
+  struct Entry {
+    std::string name;
+    DType dtype;
+    std::vector<int64_t> shape;
+    uint64_t begin, end;
+  };
+  std::vector<Entry> entries_;
+  std::vector<uint8_t> data_;
+};
+
 }  // namespace bert

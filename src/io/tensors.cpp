@@ -13,6 +13,12 @@ bool Quantized(const QuantizePredicate& quantize, std::string_view name, DType d
   return quantize && IsFloat(dtype) && shape.size() == 2 && quantize(name, shape);
 }
 
+bool QuantizedRowsOfFile(DType dtype, std::span<const int64_t> shape) { return dtype == DType::kI8 && shape.size() == 2; }
+
+std::span<const uint8_t> Bytes(const auto& values) {
+  return {reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(values[0])};
+}
+
 }  // namespace
 
 Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& quantize) {
@@ -28,12 +34,35 @@ Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& 
       ConvertToF32(raw.dtype, raw.bytes.subspan(r * cols * element, cols * element), row.data());
       t.q8.scales[r] = QuantizeRowQ8(static_cast<int>(cols), row.data(), t.q8.values.data() + r * cols);
     }
+  } else if (QuantizedRowsOfFile(raw.dtype, raw.shape)) {
+    t.q8.values.assign(reinterpret_cast<const int8_t*>(raw.bytes.data()),
+                       reinterpret_cast<const int8_t*>(raw.bytes.data() + raw.bytes.size()));
   } else if (IsFloat(raw.dtype)) {
     t.values.resize(raw.bytes.size() / element);
     ConvertToF32(raw.dtype, raw.bytes, t.values.data());
   }
   out->insert_or_assign(std::string(raw.name), std::move(t));
   return {};
+}
+
+std::vector<uint8_t> WriteQ8Checkpoint(const TensorMap& tensors) {
+  SafetensorsWriter writer;
+  for (const auto& [name, t] : tensors) {
+    if (!t.q8.values.empty()) {
+      writer.Add(name, DType::kI8, t.shape, Bytes(t.q8.values));
+      // Scales made here; a q8 checkpoint read in brings its own as a tensor of the map.
+      if (!t.q8.scales.empty()) writer.Add(ScaleName(name), DType::kF32, {t.shape[0]}, Bytes(t.q8.scales));
+    } else if (IsFloat(t.dtype)) {
+      writer.Add(name, DType::kF32, t.shape, Bytes(t.values));
+    }
+  }
+  return writer.Finish({
+      {"format", "pt"},
+      {"quantization", "q8"},
+      {"quantization_scheme",
+       "bert-wasm q8: each I8 matrix [rows, cols] is symmetric per row: value = int8 * <name>_scale[row] "
+       "(F32 [rows], scale = max |row| / 127); other tensors are F32"},
+  });
 }
 
 Status ReserveTensors(std::span<const TensorInfo> tensors, const QuantizePredicate& quantize) {
@@ -43,9 +72,11 @@ Status ReserveTensors(std::span<const TensorInfo> tensors, const QuantizePredica
   const auto add = [](uint64_t a, uint64_t b) { return b > UINT64_MAX - a ? UINT64_MAX : a + b; };
   uint64_t loaded = 0, largest = 0, peak = 0;
   for (const TensorInfo& t : tensors) {
-    if (!IsFloat(t.dtype)) continue;
+    const bool rows = QuantizedRowsOfFile(t.dtype, t.shape);
+    if (!IsFloat(t.dtype) && !rows) continue;
     const uint64_t elements = t.bytes / static_cast<uint64_t>(InfoOf(t.dtype).bytes);
-    const uint64_t bytes = Quantized(quantize, t.name, t.dtype, t.shape)
+    const uint64_t bytes = rows ? elements
+                           : Quantized(quantize, t.name, t.dtype, t.shape)
                                ? elements + static_cast<uint64_t>(t.shape[0]) * sizeof(float)
                                : elements * sizeof(float);
     peak = std::max(peak, add(loaded, add(t.bytes, bytes)));

@@ -1,7 +1,8 @@
 // A checkpoint's tensors in compute form, keyed by name: what a TensorSink makes of the raw tensors of a
 // safetensors file. Float tensors (F32, F16, BF16) become f32, or, in a q8 model, the matrices its
-// predicate names become int8 rows as they arrive (the f32 matrix is never held); others keep only their
-// name and shape, so that a model needing one can say which dtype it found.
+// predicate names become int8 rows as they arrive (the f32 matrix is never held). I8 matrices are the
+// rows of a q8 checkpoint, whose scales come as the F32 tensor "<name>_scale" [rows]. Other tensors keep
+// only their name and shape, so that a model needing one can say which dtype it found.
 #pragma once
 
 #include <functional>
@@ -33,11 +34,18 @@ struct Tensor {
 
 using TensorMap = std::map<std::string, Tensor, std::less<>>;
 
+// The name of the scales of an I8 matrix in a q8 checkpoint.
+inline std::string ScaleName(std::string_view matrix) { return std::string(matrix) + "_scale"; }
+
 // Which float matrices a load quantizes (none for f32 models).
 using QuantizePredicate = std::function<bool(std::string_view name, std::span<const int64_t> shape)>;
 
 // Converts one raw tensor to compute form and adds it to `out`.
 Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& quantize = {});
+
+// A q8 checkpoint of `tensors` (as its __metadata__ describes): each quantized matrix as I8 rows plus its
+// F32 scales, every other float tensor as F32; other tensors are left out.
+std::vector<uint8_t> WriteQ8Checkpoint(const TensorMap& tensors);
 
 // Reserves the memory the header's tensors take in compute form, before their data arrives (see
 // core/memory.h): kOutOfMemory, with the size, when they cannot fit.

@@ -63,10 +63,24 @@ class TensorReader {
                                                 ShapeString(t.shape) + ", config.json implies " +
                                                 ShapeString(std::vector<int64_t>(shape)));
     }
+    if (t.dtype == DType::kI8 && t.shape.size() == 2) {  // a q8 checkpoint's rows, scaled by "<name>_scale"
+      auto scales = tensors_.find(ScaleName(full));
+      if (scales == tensors_.end() || scales->second.values.size() != static_cast<size_t>(t.shape[0]) ||
+          scales->second.shape.size() != 1) {
+        return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + full + "\" is I8 but \"" +
+                                                  ScaleName(full) + "\" is not a float tensor of shape [" +
+                                                  std::to_string(t.shape[0]) + "]");
+      }
+      out->q8.values = std::move(t.q8.values);
+      out->q8.scales = std::move(scales->second.values);
+      tensors_.erase(scales);
+      tensors_.erase(it);
+      return {};
+    }
     if (!IsFloat(t.dtype)) {
       return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + full + "\": dtype " +
                                                 std::string(InfoOf(t.dtype).name) +
-                                                " is not supported (expected F32, F16 or BF16)");
+                                                " is not supported (expected F32, F16, BF16, or I8 with scales)");
     }
     out->f32 = std::move(t.values);
     out->q8 = std::move(t.q8);

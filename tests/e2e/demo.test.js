@@ -129,6 +129,28 @@ describe('demo interactions', () => {
     expect(statSync(`${shots}demo.png`).size).toBeGreaterThan(10000);
   }, 90000);
 
+  test('the weights picker reloads the model in q8, which the status, the info and the link name', async () => {
+    const { page } = demo;
+    await gotoDemo(demo, { model: '/models/small-random/' });
+    expect(await page.getAttribute('#model-info', 'data-dtype')).toBe('fp32');
+    await page.selectOption('#dtype-select', 'q8');
+    await page.waitForSelector('#model-info[data-dtype="q8"]', { timeout: 60000 });
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(await page.locator('#status [data-field="weights"] strong').innerText()).toBe('q8');
+    expect(await page.locator('#model-info').innerText()).toMatch(/weights in memory ≈[\d.]+ MB as q8 \(fp32: [\d.]+ MB\)/);
+    // q8 answers: the golden's best token at each mask (these masks are no near ties).
+    const c = golden('small-random', 'two_masks');
+    const masks = await typeSentence(page, c.text);
+    expect(masks.map((predictions) => predictions[0].token)).toEqual(c.masks.map((m) => m.top[0][1]));
+    expect(new URL(page.url()).searchParams.get('dtype')).toBe('q8');
+    // The link opens q8 again.
+    await page.goto(page.url());
+    await page.waitForSelector('#model-info[data-dtype="q8"]', { timeout: 60000 });
+    expect(await page.inputValue('#dtype-select')).toBe('q8');
+    await page.selectOption('#dtype-select', 'fp32');
+    await page.waitForSelector('#model-info[data-dtype="fp32"]', { timeout: 60000 });
+  }, 90000);
+
   test('garbage model files show a readable error and the previous model keeps working', async () => {
     await gotoDemo(demo, { model: '/models/tiny-random/' });
     await demo.page.setInputFiles('#file-input', [

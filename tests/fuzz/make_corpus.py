@@ -58,10 +58,10 @@ def bf16(values):
 
 
 # Byte 0 of a stream input: bit 0 file size announced, bit 1 wrong by (byte 1 % 16 + 1), bit 2 too small,
-# bits 3-4 largest chunk (whole, 8, 64, 4096), bit 5 (model_loader) the DistilBERT config. Byte 1 seeds
-# the chunk sizes.
+# bits 3-4 largest chunk (whole, 8, 64, 4096), bit 5 (model_loader) the DistilBERT config, bit 6
+# (model_loader) a q8 load. Byte 1 seeds the chunk sizes.
 WHOLE, CHUNK8, CHUNK64, CHUNK4K = 0, 8, 16, 24
-SIZE, WRONG, SMALL, DISTIL = 1, 2, 4, 32
+SIZE, WRONG, SMALL, DISTIL, Q8 = 1, 2, 4, 32, 64
 
 
 def stream(flags, seed, file):
@@ -95,6 +95,7 @@ def safetensors_seeds():
 
 # ---- a tiny checkpoint for model_loader (its configs are in model_loader_fuzzer.cpp) -----------------
 def tiny_model(distilbert, dtype="F32", prefix=True):
+    """dtype "I8": a q8 checkpoint (matrices as I8 rows plus an F32 "<name>_scale", the rest F32)."""
     rng = random.Random(1234 + distilbert)
     v, h, i, p = 128, 4, 8, 16
     tensors = []
@@ -103,9 +104,13 @@ def tiny_model(distilbert, dtype="F32", prefix=True):
         n = 1
         for d in shape:
             n *= d
+        if dtype == "I8" and len(shape) == 2 and "position" not in name and "token_type" not in name:
+            tensors.append((name, "I8", shape, bytes(rng.randrange(256) for _ in range(n))))
+            tensors.append((name + "_scale", "F32", [shape[0]], f32([rng.uniform(0.001, 0.01) for _ in range(shape[0])])))
+            return
         values = [1.0] * n if ones else [round(rng.uniform(-0.5, 0.5), 3) for _ in range(n)]
-        raw = {"F32": f32, "F16": f16, "BF16": bf16}[dtype](values)
-        tensors.append((name, dtype, shape, raw))
+        raw = {"F32": f32, "F16": f16, "BF16": bf16, "I8": f32}[dtype](values)
+        tensors.append((name, "F32" if dtype == "I8" else dtype, shape, raw))
 
     def norm(base):
         add(base + ".weight", [h], ones=True)
@@ -157,6 +162,8 @@ def model_loader_seeds():
     write("model_loader", "bert_mlm_bf16_chunk8_nosize", stream(CHUNK8, 4, tiny_model(False, "BF16")))
     write("model_loader", "distilbert_cls_f32_chunk4k", stream(DISTIL | SIZE | CHUNK4K, 2, tiny_model(True)))
     write("model_loader", "distilbert_cls_f16_chunk8", stream(DISTIL | SIZE | CHUNK8, 13, tiny_model(True, "F16")))
+    write("model_loader", "bert_mlm_f16_as_q8_chunk64", stream(Q8 | SIZE | CHUNK64, 5, tiny_model(False, "F16")))
+    write("model_loader", "distilbert_cls_q8_checkpoint", stream(DISTIL | SIZE | CHUNK8, 7, tiny_model(True, "I8")))
 
 
 # ---- config.json --------------------------------------------------------------------------------------

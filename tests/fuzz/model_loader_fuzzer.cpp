@@ -17,7 +17,9 @@ constexpr const char* kConfigs[] = {
 
 }  // namespace
 
-// Byte 0 bit 5 picks the config (BERT masked LM, DistilBERT classifier); see fuzz::Stream for the rest.
+// Byte 0 bit 5 picks the config (BERT masked LM, DistilBERT classifier), bit 6 loads as q8 (matrices
+// quantized on arrival; without it a file of I8 matrices and scales is a q8 checkpoint); see fuzz::Stream
+// for the rest.
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace bert;
   const fuzz::Stream s = fuzz::Stream::Parse(data, size);
@@ -26,7 +28,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   files.config_json = kConfigs[distilbert ? 1 : 0];
   files.vocab_txt = fuzz::TinyVocab();
   std::unique_ptr<ModelLoader> loader;
-  CHECK(ModelLoader::Create(files, {.threads = 1}, s.size, &loader).ok());
+  ModelOptions options{.threads = 1};
+  if (size > 0 && (data[0] & 64)) options.dtype = WeightDType::kQ8;
+  CHECK(ModelLoader::Create(files, options, s.size, &loader).ok());
   size_t at = 0;
   for (size_t chunk : s.chunks) {
     const Status st = loader->Write(s.file.subspan(at, chunk));

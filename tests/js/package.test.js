@@ -102,8 +102,19 @@ test.each(NODES)('%s: a fresh project installs the tarball offline and fills mas
   expect(out.worker).toEqual({ globalWorker: 'undefined', code: 'E_WORKER' });
 }, TIMEOUT);
 
+test('the installed bin: npx bert-wasm quantize writes a q8 folder', async () => {
+  const project = await consumer('module');
+  const out = join(dir, 'q8-folder');
+  const { stderr } = await run(NPM, ['exec', '--offline', '--', 'bert-wasm', 'quantize', modelDir('tiny-random'), out], {
+    cwd: project, timeout: TIMEOUT, env: { ...process.env, BERT_WASM_CACHE: join(dir, 'cache') },
+  });
+  expect(stderr).toMatch(/wrote .*q8-folder: config\.json, vocab\.txt, tokenizer_config\.json, model\.safetensors/);
+  expect(existsSync(join(out, 'model.safetensors'))).toBe(true);
+}, TIMEOUT);
+
 test('the browser entries import no Node module: bundlers take them with no configuration', () => {
-  const browserFiles = pack.files.map((f) => f.path).filter((f) => /^dist\/[^/]+\.js$/.test(f) && f !== 'dist/node.js');
+  const nodeOnly = ['dist/node.js', 'dist/quantize.js', 'dist/cli.js'];
+  const browserFiles = pack.files.map((f) => f.path).filter((f) => /^dist\/[^/]+\.js$/.test(f) && !nodeOnly.includes(f));
   expect(browserFiles).toEqual(expect.arrayContaining(['dist/index.js', 'dist/worker-client.js', 'dist/bert-worker.js']));
   const nodeImports = browserFiles.filter((f) => /from\s+['"]node:|import\(\s*['"]node:/.test(readFileSync(join(REPO, f), 'utf8')));
   expect(nodeImports).toEqual([]);
