@@ -2,7 +2,7 @@
 //   bert-bench gemm  [--threads N]           f32 and q8 GEMM (Linear) at BERT-base's layer shapes, GFLOP/s
 //   bert-bench pool  [--threads N]           thread pool hand-off: microseconds per Run of tiny tasks
 //   bert-bench peak                          the ceiling for the GEMM: f32x4 multiply + add, no memory
-//   bert-bench model DIR [--threads N] [--dtype fp32|q8] [--reference DIR]
+//   bert-bench model DIR [--threads N] [--dtype fp32|q8] [--reference DIR]   (no --dtype: as the folder is)
 //       load time and peak memory, logits vs the torch reference (reference_logits_b1_t{16,128}.bin: max
 //       |difference|, KL divergence and top-1 / top-5 agreement over every position), fill-mask time at
 //       16/128/512 tokens (the peerbench token pattern, one [MASK] in the middle)
@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -211,8 +212,7 @@ Agreement CompareWithReference(bert::Model& model, const std::string& dir, int t
   return a;
 }
 
-int Model(const std::string& dir, int threads, bert::WeightDType dtype, const std::string& reference) {
-  const char* dtype_name = dtype == bert::WeightDType::kQ8 ? "q8" : "fp32";
+int Model(const std::string& dir, int threads, std::optional<bert::WeightDType> dtype, const std::string& reference) {
   const auto t0 = Clock::now();
   std::unique_ptr<bert::Model> model;
   if (bert::Status st = bert::Model::LoadFromDirectory(dir, {.threads = threads, .dtype = dtype}, &model); !st.ok()) {
@@ -220,6 +220,7 @@ int Model(const std::string& dir, int threads, bert::WeightDType dtype, const st
     return 1;
   }
   const double load_ms = Ms(t0, Clock::now());
+  const char* dtype_name = model->dtype() == bert::WeightDType::kQ8 ? "q8" : "fp32";
   // First answer after load (cold start), then the steady state.
   const bert::TokenizedText first = Pattern(16, true);
   std::vector<bert::FillMaskResult> results;
@@ -261,7 +262,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   int threads = 1;
   std::string reference, dir;
-  bert::WeightDType dtype = bert::WeightDType::kF32;
+  std::optional<bert::WeightDType> dtype;
   for (size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--threads" && i + 1 < args.size()) {
       threads = std::atoi(args[++i].c_str());

@@ -4,7 +4,7 @@
 // TF.js from ../shared/peerbench in the same run and adds ratio columns. Writes build/bench/results.{json,md}
 // and prints the tables.
 import { execSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const build = join(root, 'build');
 const peerbench = join(build, 'peerbench');
 const modelDir = join(build, 'bert-base-random');
+const q8Dir = join(build, 'bert-base-random-q8');  // npx bert-wasm quantize of modelDir
 const out = join(build, 'bench');
 const quick = process.argv.includes('--quick');
 const withPeers = process.argv.includes('--peers');
@@ -67,6 +68,13 @@ function engineBench() {
     log(`model: ${cmd.split('/').pop()} ${dtype}`);
     rows.push(...jsonLines(sh(`${cmd} model ${modelDir} --threads ${threads} --dtype ${dtype} ${reference}`)));
   }
+  // The q8 checkpoint folder: its size, and loading it (no quantizing on the way).
+  log('quantize: npx bert-wasm quantize');
+  const t0 = performance.now();
+  sh(`node dist/cli.js quantize ${modelDir} ${q8Dir} 2>&1`);
+  const weights = (dir) => statSync(join(dir, 'model.safetensors')).size;
+  rows.push({ bench: 'quantize', ms: +(performance.now() - t0).toFixed(0), f32_bytes: weights(modelDir), q8_bytes: weights(q8Dir) });
+  rows.push(...jsonLines(sh(`${wasm('simd')} model ${q8Dir} --threads 1`)).map((r) => ({ ...r, folder: 'q8 checkpoint' })));
   return rows;
 }
 
@@ -191,15 +199,19 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
   }
 
   lines.push('', 'Load and memory', '');
+  const from = (r) => `${r.where}, ${r.dtype}${r.folder ? ` (${r.folder})` : ''}`;
   for (const r of engine.filter((x) => x.bench === 'load')) {
-    lines.push(`- ${r.where}, ${r.dtype}: load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms after the start, peak memory ${r.peak_memory_mb} MB`);
+    lines.push(`- ${from(r)}: load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms after the start, peak memory ${r.peak_memory_mb} MB`);
   }
-  for (const r of engine.filter((x) => x.bench === 'memory')) lines.push(`- ${r.where}, ${r.dtype}: peak memory after fill-mask at 16, 128 and 512 tokens ${r.peak_memory_mb} MB (f32 weights: 438 MB)`);
+  for (const r of engine.filter((x) => x.bench === 'memory')) lines.push(`- ${from(r)}: peak memory after fill-mask at 16, 128 and 512 tokens ${r.peak_memory_mb} MB (f32 weights: 438 MB)`);
+  for (const r of engine.filter((x) => x.bench === 'quantize')) {
+    lines.push(`- npx bert-wasm quantize: ${r.ms} ms; model.safetensors ${r.f32_bytes.toLocaleString('en')} -> ${r.q8_bytes.toLocaleString('en')} bytes (${((100 * r.q8_bytes) / r.f32_bytes).toFixed(1)}%)`);
+  }
   for (const r of ours.filter((x) => x.seq === 16)) lines.push(`- JS API, ${r.env}, ${r.dtype}, ${r.threads} thread(s): load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms${r.peak_rss_mb ? `, process RSS ${r.peak_rss_mb} MB` : ''}`);
 
   lines.push('', 'Accuracy against torch (float32) over every position of the token pattern: max |logit difference|, mean KL(torch || ours) of the softmax, share of positions with the same top-1 token and the same top-5 set', '');
   lines.push('| runtime | dtype | T | max abs diff | KL | top-1 | top-5 |', '|---|---|---:|---:|---:|---:|---:|');
-  for (const r of [...engine, ...peers].filter((x) => x.bench === 'reference')) {
+  for (const r of [...engine, ...peers].filter((x) => x.bench === 'reference' && !x.folder)) {
     lines.push(`| ${r.where} | ${r.dtype} | ${r.tokens} | ${r.max_abs_diff_vs_torch} | ${r.kl_vs_torch} | ${r.top1_agreement} | ${r.top5_agreement} |`);
   }
 
