@@ -61,3 +61,26 @@ export async function benchBertWasm(BertModel, source, { threads, dtype = 'fp32'
   model.dispose();
   return rows;
 }
+
+/**
+ * What loading costs beyond the download: the files a folder load asks for, fetched and read (chunk by
+ * chunk, kept nowhere) in parallel as load() does, then BertModel.load with the model-file cache off.
+ * One row.
+ */
+export async function loadOverhead(BertModel, folder, { threads, dtype = 'fp32', env }) {
+  const names = ['config.json', 'tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'modules.json', 'sentence_bert_config.json', 'model.safetensors'];
+  const t0 = performance.now();
+  await Promise.all(names.map(async (name) => {
+    const reader = (await fetch(new URL(name, new URL(folder, location.href)))).body.getReader();
+    while (!(await reader.read()).done);
+  }));
+  const fetchMs = performance.now() - t0;
+  const t1 = performance.now();
+  const model = await BertModel.load(folder, { threads, dtype, cache: false });
+  const loadMs = performance.now() - t1;
+  model.dispose();
+  return {
+    runtime: 'bert-wasm', env, kind: 'load-overhead', dtype, threads,
+    fetch_ms: +fetchMs.toFixed(0), load_ms: +loadMs.toFixed(0), overhead_ms: +(loadMs - fetchMs).toFixed(0),
+  };
+}

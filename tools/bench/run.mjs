@@ -1,4 +1,4 @@
-// npm run bench [-- --peers] [-- --quick]: bert-wasm on a BERT-base-shaped checkpoint, fp32 and q8, in
+// npm run bench [-- --peers] [-- --quick] [-- --only=engine,node,chromium]: bert-wasm on a BERT-base-shaped checkpoint, fp32 and q8, in
 // Node and in headless Chromium, 1 and 2 threads, plus the GEMM table, load time, peak memory, accuracy
 // against torch and .wasm sizes. --peers also runs onnxruntime-web (fp32 and int8; Node, Chromium) and
 // TF.js from ../shared/peerbench in the same run and adds ratio columns. Writes build/bench/results.{json,md}
@@ -19,6 +19,9 @@ const q8Dir = join(build, 'bert-base-random-q8');  // npx bert-wasm quantize of 
 const out = join(build, 'bench');
 const quick = process.argv.includes('--quick');
 const withPeers = process.argv.includes('--peers');
+// --only=PARTS: run just these parts (engine, node, chromium; peers with --peers), e.g. to re-measure one.
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const part = (name, run, none) => (!only || only.includes(name) ? run() : none);
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 const sh = (cmd, opts = {}) => execSync(cmd, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, ...opts }).toString();
 const jsonLines = (text) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
@@ -208,6 +211,9 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
     lines.push(`- npx bert-wasm quantize: ${r.ms} ms; model.safetensors ${r.f32_bytes.toLocaleString('en')} -> ${r.q8_bytes.toLocaleString('en')} bytes (${((100 * r.q8_bytes) / r.f32_bytes).toFixed(1)}%)`);
   }
   for (const r of ours.filter((x) => x.seq === 16)) lines.push(`- JS API, ${r.env}, ${r.dtype}, ${r.threads} thread(s): load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms${r.peak_rss_mb ? `, process RSS ${r.peak_rss_mb} MB` : ''}`);
+  for (const r of ours.filter((x) => x.kind === 'load-overhead')) {
+    lines.push(`- ${r.env}, ${r.dtype}, ${r.threads} thread(s), cache off: fetching and reading the files ${r.fetch_ms} ms, load() ${r.load_ms} ms: ${r.overhead_ms} ms beyond the download`);
+  }
 
   lines.push('', 'Accuracy against torch (float32) over every position of the token pattern: max |logit difference|, mean KL(torch || ours) of the softmax, share of positions with the same top-1 token and the same top-5 set', '');
   lines.push('| runtime | dtype | T | max abs diff | KL | top-1 | top-5 |', '|---|---|---:|---:|---:|---:|---:|');
@@ -228,7 +234,13 @@ const machine = {
   cores: cpus().length,
   node: process.version,
 };
-const results = { machine, wasmSizes: sizes(), engine: engineBench(), ours: [...nodeBench(), ...(await chromiumBench())], peers: withPeers ? peerBench() : [] };
+const results = {
+  machine,
+  wasmSizes: sizes(),
+  engine: part('engine', engineBench, []),
+  ours: [...part('node', nodeBench, []), ...(await part('chromium', chromiumBench, []))],
+  peers: withPeers ? part('peers', peerBench, []) : [],
+};
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'results.json'), JSON.stringify(results, null, 1));
 const md = report(results);
