@@ -50,8 +50,10 @@ export async function quantize(source, out, { onProgress, signal, cache } = {}) 
     const bytes = quantizer.bytes();  // a view of wasm memory, written before anything else runs there
     await write('model.safetensors', bytes);
     return { files: written, bytes: { in: files.weights.size, out: bytes.byteLength } };
+  } catch (error) {
+    files.weights.close();  // not after success: closing a download also stops its copy into the cache
+    throw error;
   } finally {
-    files.weights.close();
     quantizer?.delete();
   }
 }
