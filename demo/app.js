@@ -87,7 +87,7 @@ const state = {
   modelName: '',
   modelUrl: null,    // its URL when it came from one (deep links name it)
   source: null,      // what it was loaded from (a URL or files), to load again in another dtype
-  dtype: 'fp32',     // the weights' form: 'fp32' or 'q8' (deep links name q8)
+  dtype: undefined,  // the weights' form picked ('fp32' or 'q8'); unset: as the checkpoint is
   weightBytes: 0,
   loading: false,
   loadId: 0,         // the latest load wins
@@ -149,6 +149,7 @@ async function loadModel(source, name) {
     const primary = tasks[0];
     const task = state.link?.task && tasks.includes(state.link.task) ? state.link.task : primary;
     Object.assign(state, { model, modelName: name, modelUrl: url, source, weightBytes: total, primary, loading: false });
+    $('dtype-select').value = model.info.dtype;
     document.body.dataset.model = url ?? '';
     if (url) selectModelOption(url, name, primary);
     applyLink(task);
@@ -162,6 +163,7 @@ async function loadModel(source, name) {
     state.loading = false;
     const keep = state.model ? ` Still using ${state.modelName}.` : '';
     showError($('model-error'), `Could not load ${name}: ${error.message} (${error.code ?? 'error'}).${keep}`);
+    if (state.model) $('dtype-select').value = state.dtype = state.model.info.dtype;
     settle();
   } finally {
     if (loadId === state.loadId) $('progress').hidden = true;
@@ -680,7 +682,7 @@ function renderStatus() {
 function syncUrl(task, input) {
   const params = new URLSearchParams();
   if (state.modelUrl) params.set('model', state.modelUrl);
-  if (state.dtype !== 'fp32') params.set('dtype', state.dtype);
+  if (state.dtype) params.set('dtype', state.dtype);
   if (task !== state.primary) params.set('task', task);
   for (const [key, value] of Object.entries(input)) params.set(key, value);
   history.replaceState(null, '', `?${params}`);
@@ -695,12 +697,23 @@ async function isolateWithServiceWorker() {
   const takesControl = !crossOriginIsolated && !navigator.serviceWorker.controller
     ? new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }))
     : null;
+  let active;
   try {
+    active = (await navigator.serviceWorker.getRegistration())?.active;
     await navigator.serviceWorker.register('sw.js');
   } catch {
     return false;
   }
+  if (navigator.serviceWorker.controller) sessionStorage.removeItem('bert-wasm-reloaded');
   if (!takesControl) return false;
+  // A hard reload bypasses a worker that is already active, and it will not take control again: reload
+  // once more (at most once, in case it never can).
+  if (active) {
+    if (sessionStorage.getItem('bert-wasm-reloaded')) return false;
+    sessionStorage.setItem('bert-wasm-reloaded', '1');
+    location.reload();
+    return true;
+  }
   const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), 5000));
   if ((await Promise.race([takesControl, timeout])) === 'timeout') return false;
   location.reload();
@@ -714,8 +727,7 @@ async function start() {
   const link = {};
   for (const key of ['task', 'text', 'question', 'context']) if (params.has(key)) link[key] = params.get(key);
   state.link = link;
-  if (params.get('dtype') === 'q8') state.dtype = 'q8';
-  $('dtype-select').value = state.dtype;
+  if (['fp32', 'q8'].includes(params.get('dtype'))) state.dtype = params.get('dtype');
 
   // The server (npm run demo) names the default model and lists the local ones; on a plain static host,
   // bert-base-uncased.

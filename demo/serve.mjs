@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -77,7 +77,7 @@ export async function startServer({ port = 8080, isolation = true, bertModel, mo
     }
     const mount = mounts.find(([prefix]) => path.startsWith(prefix));
     let file = mount && normalize(join(mount[1], path.slice(mount[0].length)));
-    if (!file || !file.startsWith(mount[1])) {
+    if (!file || (file !== mount[1] && !file.startsWith(mount[1] + sep))) {
       res.writeHead(404).end('not found');
       return;
     }

@@ -25,18 +25,19 @@ self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim(
 
 self.addEventListener('fetch', (event) => {
   const url = new URL(event.request.url);
-  if (event.request.method === 'GET' && isAppFile(url)) event.respondWith(networkFirst(event.request, url));
+  if (event.request.method === 'GET' && isAppFile(url)) event.respondWith(networkFirst(event, url));
 });
 
 // The network's answer when there is one (the app stays current), else the kept copy; both isolated.
 // Copies are kept by path: a deep link (?model=…&text=…) opens offline whatever its query.
-async function networkFirst(request, url) {
+async function networkFirst(event, url) {
   const cache = await caches.open(APP_CACHE);
   const key = url.origin + url.pathname;
   let response;
   try {
-    response = await fetch(request);
-    if (response.ok) await cache.put(key, response.clone()).catch(() => {});  // a full disk costs only offline use
+    response = await fetch(event.request);
+    // Kept beside the answer, not before it; a full disk costs only offline use.
+    if (response.ok) event.waitUntil(cache.put(key, response.clone()).catch(() => {}));
   } catch (error) {
     response = await cache.match(key);
     if (!response) throw error;

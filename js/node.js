@@ -68,6 +68,10 @@ const folderCache = {
   },
 };
 
+// The host's own global Worker (none in Node), as it was before any engine started: engines may start
+// concurrently, and each puts this back.
+const hostWorker = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
+
 useHost({
   sharedMemory: () => true,
   cores: async () => (availableParallelism ? availableParallelism() : cpus().length),
@@ -80,13 +84,12 @@ useHost({
     if (urls.glue.protocol !== 'file:') throw new Error(`in Node, assetBase must be a local folder, not ${urls.glue}`);
     const create = createRequire(import.meta.url)(fileURLToPath(urls.glue));
     options.wasmBinary = await readFile(urls.wasm);
-    const worker = Object.getOwnPropertyDescriptor(globalThis, 'Worker');
     try {
       const engine = await create(options);
       engine.unrefWorkers();  // the pool is complete here: all workers are created up front
       return engine;
     } finally {
-      if (worker) Object.defineProperty(globalThis, 'Worker', worker);
+      if (hostWorker) Object.defineProperty(globalThis, 'Worker', hostWorker);
       else delete globalThis.Worker;
     }
   },

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "core/memory.h"
 #include "io/safetensors.h"
 #include "io/tensors.h"
 #include "nn/network.h"
@@ -19,6 +20,15 @@ struct Model::Impl {
 };
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+namespace {
+
+// The tensors a q8 load or a q8 checkpoint quantizes, for this config's family.
+QuantizePredicate Q8Predicate(const Config& config) {
+  return [config](std::string_view name, std::span<const int64_t> shape) { return QuantizedInQ8(config, name, shape); };
+}
+
+}  // namespace
 Model::~Model() = default;
 
 struct ModelLoader::State {
@@ -50,12 +60,7 @@ Status ModelLoader::Create(const ModelFiles& files, const ModelOptions& options,
                                                  files.sentence_bert_config_json, &state->sentence));
   state->threads = std::max(1, options.threads);
   state->dtype = options.dtype;
-  QuantizePredicate quantize;
-  if (options.dtype == WeightDType::kQ8) {
-    quantize = [config = state->config](std::string_view name, std::span<const int64_t> shape) {
-      return QuantizedInQ8(config, name, shape);
-    };
-  }
+  const QuantizePredicate quantize = options.dtype == WeightDType::kQ8 ? Q8Predicate(state->config) : QuantizePredicate{};
   State* s = state.get();
   state->reader = std::make_unique<SafetensorsReader>(
       [s, quantize](const RawTensor& t) { return AddTensor(t, &s->tensors, quantize); }, weights_size,
@@ -179,9 +184,7 @@ Quantizer::~Quantizer() = default;
 Status Quantizer::Create(std::string_view config_json, std::optional<uint64_t> weights_size, std::unique_ptr<Quantizer>* out) {
   auto state = std::make_unique<State>();
   BERT_RETURN_IF_ERROR(ParseConfig(config_json, &state->config));
-  QuantizePredicate quantize = [config = state->config](std::string_view name, std::span<const int64_t> shape) {
-    return QuantizedInQ8(config, name, shape);
-  };
+  const QuantizePredicate quantize = Q8Predicate(state->config);
   TensorMap* tensors = &state->tensors;
   state->reader = std::make_unique<SafetensorsReader>(
       [tensors, quantize](const RawTensor& t) { return AddTensor(t, tensors, quantize); }, weights_size,
@@ -194,15 +197,14 @@ Status Quantizer::Write(std::span<const uint8_t> bytes) { return state_->reader-
 
 Status Quantizer::Finish(std::vector<uint8_t>* file) {
   BERT_RETURN_IF_ERROR(state_->reader->Finish());
+  // Beside the tensors: the file, built once at its exact size, then the packed weights of the check.
+  uint64_t bytes = 0;
+  for (const auto& [name, t] : state_->tensors) bytes += t.q8.values.size() + (t.values.size() + t.q8.scales.size()) * sizeof(float);
+  BERT_RETURN_IF_ERROR(ReserveMemory(2 * bytes, "the q8 model.safetensors"));
   *file = WriteQ8Checkpoint(state_->tensors);
-  state_->tensors.clear();
-  // The file must load: its tensors read back as a model would read them.
-  TensorMap check;
-  SafetensorsReader reader([&check](const RawTensor& t) { return AddTensor(t, &check); });
-  BERT_RETURN_IF_ERROR(reader.Write(*file));
-  BERT_RETURN_IF_ERROR(reader.Finish());
+  // The model must load from what the file holds (the same tensors, packed as a model packs them).
   Weights weights;
-  return LoadWeights(check, state_->config, &weights);
+  return LoadWeights(state_->tensors, state_->config, &weights);
 }
 
 }  // namespace bert

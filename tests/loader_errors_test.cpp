@@ -218,6 +218,50 @@ TEST(ModelLoader, BadConfigFailsBeforeAnyWeightsAndBadWeightsDuringTheStream) {
   EXPECT_NE(s.message().find("outside the"), std::string::npos) << s.message();
 }
 
+// Tensors of a checkpoint as the loader keeps them (I8 matrices as rows, scales as their own tensors).
+TensorMap ReadTensors(std::span<const uint8_t> file) {
+  TensorMap tensors;
+  SafetensorsReader reader([&](const RawTensor& t) { return AddTensor(t, &tensors); });
+  EXPECT_TRUE(reader.Write(file).ok());
+  EXPECT_TRUE(reader.Finish().ok());
+  return tensors;
+}
+
+// A q8 checkpoint whose layer 0 key is F32 beside I8 query and value: refused by name, never packed as
+// if all three were int8 (which would read past the key's rows).
+TEST(ModelLoader, QueryKeyValueOfMixedDtypesAreRefused) {
+  const std::string& weights = TinyFiles().weights;
+  const std::span<const uint8_t> f32_file(reinterpret_cast<const uint8_t*>(weights.data()), weights.size());
+  std::unique_ptr<Quantizer> quantizer;
+  ASSERT_TRUE(Quantizer::Create(TinyFiles().config, std::nullopt, &quantizer).ok());
+  ASSERT_TRUE(quantizer->Write(f32_file).ok());
+  std::vector<uint8_t> q8_file;
+  ASSERT_TRUE(quantizer->Finish(&q8_file).ok());
+  const TensorMap f32 = ReadTensors(f32_file), q8 = ReadTensors(q8_file);
+  const std::string key = "bert.encoder.layer.0.attention.self.key.weight";
+  SafetensorsWriter w;
+  for (const auto& [name, t] : q8) {
+    if (name == key) {
+      const Tensor& original = f32.at(key);
+      w.Add(name, "F32", t.shape, original.values.data(), original.values.size() * sizeof(float));
+    } else if (name != ScaleName(key) && !t.q8.values.empty()) {
+      w.Add(name, "I8", t.shape, t.q8.values.data(), t.q8.values.size());
+    } else if (name != ScaleName(key)) {
+      w.Add(name, "F32", t.shape, t.values.data(), t.values.size() * sizeof(float));
+    }
+  }
+  Files files = TinyFiles();
+  files.weights = w.Bytes();
+  std::unique_ptr<Model> model;
+  const Status s = Model::Load(files.view(), {}, &model);
+  EXPECT_EQ(s.code(), StatusCode::kBadWeights);
+  EXPECT_NE(s.message().find("layer 0's query, key and value are not all of one dtype"), std::string::npos) << s.message();
+  // The unedited q8 file loads, as q8.
+  files.weights.assign(q8_file.begin(), q8_file.end());
+  ASSERT_TRUE(Model::Load(files.view(), {}, &model).ok());
+  EXPECT_EQ(model->dtype(), WeightDType::kQ8);
+}
+
 // A header whose tensors cannot fit is refused when it is complete, before any tensor is allocated (in
 // wasm32, more than the heap can still grow by; natively, more than the address space: here 7 tensors of
 // 2^61 bytes).

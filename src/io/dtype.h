@@ -20,7 +20,8 @@ struct DTypeInfo {
 const DTypeInfo* FindDType(std::string_view name);
 const DTypeInfo& InfoOf(DType dtype);
 
-// F32, F16 and BF16 convert to f32; other dtypes are not weights.
+// F32, F16 and BF16 convert to f32; of the others only I8 holds weights (a q8 checkpoint's matrices,
+// io/tensors.h).
 bool IsFloat(DType dtype);
 
 // Converts `bytes` (whole little-endian elements of a float dtype) to f32 values.

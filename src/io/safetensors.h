@@ -1,7 +1,7 @@
 // A streaming, validating reader of the safetensors format: 8-byte little-endian header length, a JSON
 // header {name: {dtype, shape, data_offsets}}, then the raw tensor bytes. Bytes may arrive in chunks of
 // any size; each tensor is handed to a sink, raw (bytes + dtype), as soon as its last byte arrives, so the
-// file is never held whole and what a tensor becomes (f32 today) is the sink's business.
+// file is never held whole and what a tensor becomes (f32 or q8 rows: io/tensors.h) is the sink's business.
 #pragma once
 
 #include <cstdint>
@@ -82,6 +82,7 @@ class SafetensorsReader {
 // of 8 bytes (as the reference writer does), string metadata under "__metadata__".
 class SafetensorsWriter {
  public:
+  void Reserve(size_t data_bytes) { data_.reserve(data_bytes); }  // all the tensors' bytes: no regrowth
   void Add(std::string name, DType dtype, std::vector<int64_t> shape, std::span<const uint8_t> bytes);
   std::vector<uint8_t> Finish(const std::vector<std::pair<std::string, std::string>>& metadata) const;
 

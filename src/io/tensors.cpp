@@ -47,6 +47,9 @@ Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& 
 
 std::vector<uint8_t> WriteQ8Checkpoint(const TensorMap& tensors) {
   SafetensorsWriter writer;
+  size_t bytes = 0;
+  for (const auto& [name, t] : tensors) bytes += t.q8.values.size() + (t.values.size() + t.q8.scales.size()) * sizeof(float);
+  writer.Reserve(bytes);
   for (const auto& [name, t] : tensors) {
     if (!t.q8.values.empty()) {
       writer.Add(name, DType::kI8, t.shape, Bytes(t.q8.values));

@@ -17,7 +17,12 @@ inline int RoundQ8(float v) {
   return static_cast<int>(std::nearbyint(std::clamp(v, -127.0f, 127.0f)));
 }
 
-inline float InverseScale(float amax) { return amax > 0 && std::isfinite(amax) ? 127.0f / amax : 0.0f; }
+// 127 / amax, or 0 when that is not a finite number (a row of zeros, of inf, or of values so small that
+// the quotient overflows): the row then quantizes to zeros.
+inline float InverseScale(float amax) {
+  const float inv = 127.0f / amax;
+  return amax > 0 && std::isfinite(inv) ? inv : 0.0f;
+}
 
 }  // namespace
 
@@ -38,8 +43,8 @@ void PackWeightsQ8(int n, int k, const int8_t* w, size_t ldw, int8_t* packed) {
   for (int n0 = 0; n0 < n; n0 += kGemmNR) {
     for (int p = 0; p < k; p += 2) {
       for (int j = 0; j < kGemmNR; ++j) {
-        const int8_t* column = w + static_cast<size_t>(n0 + j) * ldw;
         const bool real = n0 + j < n;
+        const int8_t* column = real ? w + static_cast<size_t>(n0 + j) * ldw : nullptr;
         *packed++ = real ? column[p] : 0;
         *packed++ = real && p + 1 < k ? column[p + 1] : 0;
       }

@@ -1,4 +1,4 @@
-// 8-bit GEMM kernels (q8): int8 weights quantized per output column (one f32 scale each), activations
+// 8-bit GEMM kernels (q8): int8 weights quantized per row of W, i.e. per output (one f32 scale each), activations
 // quantized per row at run time, products summed in int32 and scaled back to f32 in the epilogue. The
 // baseline WebAssembly SIMD has no 8-bit dot product: operands are widened to int16 and multiplied by
 // i32x4.dot_i16x8_s, two k steps per lane. The tiling follows the f32 GEMM (gemm.h): panels of kGemmNR

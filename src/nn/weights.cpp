@@ -1,5 +1,7 @@
 #include "nn/weights.h"
 
+#include <algorithm>
+#include <cmath>
 #include <initializer_list>
 #include <string>
 
@@ -47,7 +49,9 @@ class TensorReader {
   Status Read(const std::string& name, std::initializer_list<int64_t> shape, std::vector<float>* out) const {
     RowMatrix m;
     BERT_RETURN_IF_ERROR(ReadMatrix(name, shape, &m));
-    if (m.quantized()) return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + prefix_ + name + "\" is quantized");
+    if (m.quantized()) {
+      return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + prefix_ + name + "\" must be F32, F16 or BF16, not I8");
+    }
     *out = std::move(m.f32);
     return {};
   }
@@ -71,6 +75,11 @@ class TensorReader {
                                                   ScaleName(full) + "\" is not a float tensor of shape [" +
                                                   std::to_string(t.shape[0]) + "]");
       }
+      const std::vector<float>& s = scales->second.values;
+      if (!std::all_of(s.begin(), s.end(), [](float x) { return std::isfinite(x) && x >= 0; })) {
+        return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + ScaleName(full) +
+                                                  "\" holds a negative, infinite or NaN scale");
+      }
       out->q8.values = std::move(t.q8.values);
       out->q8.scales = std::move(scales->second.values);
       tensors_.erase(scales);
@@ -80,7 +89,7 @@ class TensorReader {
     if (!IsFloat(t.dtype)) {
       return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + full + "\": dtype " +
                                                 std::string(InfoOf(t.dtype).name) +
-                                                " is not supported (expected F32, F16, BF16, or I8 with scales)");
+                                                " is not supported (expected F32, F16 or BF16; I8 only for matrices with scales)");
     }
     out->f32 = std::move(t.values);
     out->q8 = std::move(t.q8);
@@ -128,17 +137,18 @@ Status LoadLayer(const TensorReader& r, const TensorNames& names, const Config& 
   RowMatrix w, part;
   std::vector<float> b, bias;
   const char* parts[] = {names.query, names.key, names.value};
+  w.f32.reserve(static_cast<size_t>(3 * h * h));
   for (const char* name : parts) {
     BERT_RETURN_IF_ERROR(r.ReadMatrix(base + name + ".weight", {h, h}, &part));
+    if (name != parts[0] && part.quantized() != w.quantized()) {
+      return Error(StatusCode::kBadWeights, "model.safetensors: layer " + std::to_string(index) +
+                                                "'s query, key and value are not all of one dtype");
+    }
     w.f32.insert(w.f32.end(), part.f32.begin(), part.f32.end());
     w.q8.values.insert(w.q8.values.end(), part.q8.values.begin(), part.q8.values.end());
     w.q8.scales.insert(w.q8.scales.end(), part.q8.scales.begin(), part.q8.scales.end());
     BERT_RETURN_IF_ERROR(r.Read(base + name + ".bias", {h}, &bias));
     b.insert(b.end(), bias.begin(), bias.end());
-  }
-  if (w.f32.size() + w.q8.values.size() != static_cast<size_t>(3 * h * h)) {
-    return Error(StatusCode::kBadWeights, "model.safetensors: layer " + std::to_string(index) +
-                                              "'s query, key and value are not all of one dtype");
   }
   out->qkv = TensorReader::Pack(static_cast<int>(3 * h), static_cast<int>(h), w, b.data());
 
