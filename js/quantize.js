@@ -6,17 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BertError, unwrap } from './errors.js';
 import { startEngine } from './runtime.js';
-import { openModel, poolingFolder, resolveSource, streamToEngine } from './sources.js';
-
-// The folder's small files, by the name each is written under.
-const TEXT_FILES = {
-  config: 'config.json',
-  tokenizer: 'tokenizer.json',
-  vocab: 'vocab.txt',
-  tokenizerConfig: 'tokenizer_config.json',
-  modules: 'modules.json',
-  sentenceBertConfig: 'sentence_bert_config.json',
-};
+import { FOLDER_FILES, openModel, resolveSource, streamToEngine } from './sources.js';
 
 /**
  * Quantizes the checkpoint at `source` (a folder path or URL, or its files) into the folder `out`.
@@ -44,11 +34,10 @@ export async function quantize(source, out, { onProgress, signal, cache } = {}) 
       });
       written.push(name);
     };
-    for (const [key, name] of Object.entries(TEXT_FILES)) if (files.texts[key]) await write(name, files.texts[key]);
-    const pooling = files.texts.modules && poolingFolder(files.texts.modules);
-    if (pooling && files.texts.poolingConfig) await write(`${pooling}/config.json`, files.texts.poolingConfig);
+    for (const [role, name] of Object.entries(FOLDER_FILES)) if (files.texts[role]) await write(name, files.texts[role]);
+    if (files.pooling && files.texts.poolingConfig) await write(`${files.pooling}/config.json`, files.texts.poolingConfig);
     const bytes = quantizer.bytes();  // a view of wasm memory, written before anything else runs there
-    await write('model.safetensors', bytes);
+    await write(FOLDER_FILES.weights, bytes);
     return { files: written, bytes: { in: files.weights.size, out: bytes.byteLength } };
   } catch (error) {
     files.weights.close();  // not after success: closing a download also stops its copy into the cache

@@ -16,6 +16,17 @@ function checkSignal(signal) {
   if (signal?.aborted) throw aborted(signal);
 }
 
+/** The files of a model folder, by their role (the sentence-transformers Pooling config aside). */
+export const FOLDER_FILES = {
+  config: 'config.json',
+  tokenizer: 'tokenizer.json',
+  vocab: 'vocab.txt',
+  tokenizerConfig: 'tokenizer_config.json',
+  modules: 'modules.json',
+  sentenceBertConfig: 'sentence_bert_config.json',
+  weights: 'model.safetensors',
+};
+
 /**
  * The file specs of a source: {config, tokenizer, vocab, tokenizerConfig, modules, sentenceBertConfig,
  * weights, poolingConfig(path), folder}. In a folder every file but config.json and model.safetensors
@@ -30,14 +41,8 @@ export function resolveSource(source) {
       return new URL(name, base);
     };
     return {
-      config: join('config.json'),
-      tokenizer: join('tokenizer.json'),
-      vocab: join('vocab.txt'),
-      tokenizerConfig: join('tokenizer_config.json'),
-      modules: join('modules.json'),
-      sentenceBertConfig: join('sentence_bert_config.json'),
+      ...Object.fromEntries(Object.entries(FOLDER_FILES).map(([role, name]) => [role, join(name)])),
       poolingConfig: (path) => join(`${path}/config.json`),
-      weights: join('model.safetensors'),
       folder: true,
     };
   }
@@ -53,7 +58,7 @@ export function resolveSource(source) {
 }
 
 // The Pooling module's folder that a sentence-transformers modules.json names ("1_Pooling"), or null.
-export function poolingFolder(modulesText) {
+function poolingFolder(modulesText) {
   try {
     const modules = JSON.parse(modulesText);
     const pooling = Array.isArray(modules) && modules.find((m) => typeof m?.type === 'string' && m.type.endsWith('Pooling'));
@@ -65,7 +70,8 @@ export function poolingFolder(modulesText) {
 
 /**
  * Opens a model's files and reads the small ones. Returns {texts (file name -> text, '' when absent),
- * weights (open, to stream), onBytes (reports streamed bytes)}. The tokenizer needs tokenizer.json
+ * weights (open, to stream), onBytes (reports streamed bytes), pooling (the sentence-transformers Pooling
+ * folder whose config.json is texts.poolingConfig, or null)}. The tokenizer needs tokenizer.json
  * (preferred in a folder) or vocab.txt. Whatever fails, every opened file is closed.
  */
 export async function openModel(files, { signal, onProgress, cache = true }) {
@@ -96,7 +102,7 @@ export async function openModel(files, { signal, onProgress, cache = true }) {
       if (file.cached) cached += n;
     };
     const modulesText = modules ? await readText(modules, count) : '';
-    const pooling = modulesText && poolingFolder(modulesText);
+    const pooling = (modulesText && poolingFolder(modulesText)) || null;
     const poolingConfig = pooling ? await open(files.poolingConfig(pooling), optional) : null;
 
     const total = opened.every((f) => f.size !== undefined) ? opened.reduce((sum, f) => sum + f.size, 0) : undefined;
@@ -108,7 +114,7 @@ export async function openModel(files, { signal, onProgress, cache = true }) {
     const small = { config, vocab, tokenizer, tokenizerConfig, sentenceBertConfig, poolingConfig };
     const texts = { modules: modulesText };
     await Promise.all(Object.entries(small).map(async ([name, file]) => (texts[name] = file ? await readText(file, onBytes) : '')));
-    return { texts, weights, onBytes };
+    return { texts, weights, onBytes, pooling };
   } catch (error) {
     opened.forEach((file) => file.close());
     throw error;

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <fstream>
 
-#include "core/memory.h"
 #include "io/safetensors.h"
 #include "io/tensors.h"
 #include "nn/network.h"
@@ -62,18 +61,15 @@ Status ModelLoader::Create(const ModelFiles& files, const ModelOptions& options,
   state->dtype = options.dtype;
   const QuantizePredicate quantize = options.dtype == WeightDType::kQ8 ? Q8Predicate(state->config) : QuantizePredicate{};
   State* s = state.get();
-  state->reader = std::make_unique<SafetensorsReader>(
-      [s, quantize](const RawTensor& t) { return AddTensor(t, &s->tensors, quantize); }, weights_size,
-      [s, quantize](std::span<const TensorInfo> header) {
-        s->quantized_file = std::any_of(header.begin(), header.end(),
-                                        [](const TensorInfo& t) { return t.dtype == DType::kI8 && t.shape.size() == 2; });
-        if (s->quantized_file && s->dtype == WeightDType::kF32) {
-          return Error(StatusCode::kInvalidArgument,
-                       "model.safetensors is a q8 checkpoint (int8 weights): load it with dtype 'q8' or without "
-                       "a dtype, not 'fp32'");
-        }
-        return ReserveTensors(header, quantize);
-      });
+  state->reader = MakeTensorReader(&s->tensors, quantize, weights_size, [s](std::span<const TensorInfo> header) {
+    s->quantized_file = std::any_of(header.begin(), header.end(), [](const TensorInfo& t) { return IsQ8Rows(t.dtype, t.shape); });
+    if (s->quantized_file && s->dtype == WeightDType::kF32) {
+      return Error(StatusCode::kInvalidArgument,
+                   "model.safetensors is a q8 checkpoint (int8 weights): load it with dtype 'q8' or without a "
+                   "dtype, not 'fp32'");
+    }
+    return Status();
+  });
   out->reset(new ModelLoader(std::move(state)));
   return {};
 }
@@ -184,11 +180,7 @@ Quantizer::~Quantizer() = default;
 Status Quantizer::Create(std::string_view config_json, std::optional<uint64_t> weights_size, std::unique_ptr<Quantizer>* out) {
   auto state = std::make_unique<State>();
   BERT_RETURN_IF_ERROR(ParseConfig(config_json, &state->config));
-  const QuantizePredicate quantize = Q8Predicate(state->config);
-  TensorMap* tensors = &state->tensors;
-  state->reader = std::make_unique<SafetensorsReader>(
-      [tensors, quantize](const RawTensor& t) { return AddTensor(t, tensors, quantize); }, weights_size,
-      [quantize](std::span<const TensorInfo> header) { return ReserveTensors(header, quantize); });
+  state->reader = MakeTensorReader(&state->tensors, Q8Predicate(state->config), weights_size);
   out->reset(new Quantizer(std::move(state)));
   return {};
 }
@@ -197,11 +189,7 @@ Status Quantizer::Write(std::span<const uint8_t> bytes) { return state_->reader-
 
 Status Quantizer::Finish(std::vector<uint8_t>* file) {
   BERT_RETURN_IF_ERROR(state_->reader->Finish());
-  // Beside the tensors: the file, built once at its exact size, then the packed weights of the check.
-  uint64_t bytes = 0;
-  for (const auto& [name, t] : state_->tensors) bytes += t.q8.values.size() + (t.values.size() + t.q8.scales.size()) * sizeof(float);
-  BERT_RETURN_IF_ERROR(ReserveMemory(2 * bytes, "the q8 model.safetensors"));
-  *file = WriteQ8Checkpoint(state_->tensors);
+  BERT_RETURN_IF_ERROR(WriteQ8Checkpoint(state_->tensors, file));
   // The model must load from what the file holds (the same tensors, packed as a model packs them).
   Weights weights;
   return LoadWeights(state_->tensors, state_->config, &weights);

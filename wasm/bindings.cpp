@@ -23,6 +23,11 @@ val Failure(const bert::Status& status) {
   return out;
 }
 
+// A byte count from JS, where -1 means unknown.
+std::optional<uint64_t> SizeOrNone(double bytes) {
+  return bytes >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(bytes)) : std::nullopt;
+}
+
 val Success() {
   val out = val::object();
   out.set("ok", true);
@@ -93,11 +98,9 @@ class WasmModel {
     files.modules_json = modules;
     files.pooling_config_json = pooling;
     files.sentence_bert_config_json = sentence_bert;
-    const std::optional<uint64_t> size =
-        weights_size >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(weights_size)) : std::nullopt;
     bert::ModelOptions options{.threads = threads};
     if (!dtype.empty()) options.dtype = dtype == "q8" ? bert::WeightDType::kQ8 : bert::WeightDType::kF32;
-    const bert::Status status = bert::ModelLoader::Create(files, options, size, &loader_);
+    const bert::Status status = bert::ModelLoader::Create(files, options, SizeOrNone(weights_size), &loader_);
     return status.ok() ? Success() : Failure(status);
   }
 
@@ -402,9 +405,7 @@ class WasmModel {
 class WasmQuantizer {
  public:
   val begin(const std::string& config, double weights_size) {
-    const std::optional<uint64_t> size =
-        weights_size >= 0 ? std::optional<uint64_t>(static_cast<uint64_t>(weights_size)) : std::nullopt;
-    const bert::Status status = bert::Quantizer::Create(config, size, &quantizer_);
+    const bert::Status status = bert::Quantizer::Create(config, SizeOrNone(weights_size), &quantizer_);
     return status.ok() ? Success() : Failure(status);
   }
 

@@ -13,8 +13,6 @@ bool Quantized(const QuantizePredicate& quantize, std::string_view name, DType d
   return quantize && IsFloat(dtype) && shape.size() == 2 && quantize(name, shape);
 }
 
-bool QuantizedRowsOfFile(DType dtype, std::span<const int64_t> shape) { return dtype == DType::kI8 && shape.size() == 2; }
-
 std::span<const uint8_t> Bytes(const auto& values) {
   return {reinterpret_cast<const uint8_t*>(values.data()), values.size() * sizeof(values[0])};
 }
@@ -34,7 +32,7 @@ Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& 
       ConvertToF32(raw.dtype, raw.bytes.subspan(r * cols * element, cols * element), row.data());
       t.q8.scales[r] = QuantizeRowQ8(static_cast<int>(cols), row.data(), t.q8.values.data() + r * cols);
     }
-  } else if (QuantizedRowsOfFile(raw.dtype, raw.shape)) {
+  } else if (IsQ8Rows(raw.dtype, raw.shape)) {
     t.q8.values.assign(reinterpret_cast<const int8_t*>(raw.bytes.data()),
                        reinterpret_cast<const int8_t*>(raw.bytes.data() + raw.bytes.size()));
   } else if (IsFloat(raw.dtype)) {
@@ -45,11 +43,13 @@ Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& 
   return {};
 }
 
-std::vector<uint8_t> WriteQ8Checkpoint(const TensorMap& tensors) {
-  SafetensorsWriter writer;
-  size_t bytes = 0;
+Status WriteQ8Checkpoint(const TensorMap& tensors, std::vector<uint8_t>* file) {
+  uint64_t bytes = 0;
   for (const auto& [name, t] : tensors) bytes += t.q8.values.size() + (t.values.size() + t.q8.scales.size()) * sizeof(float);
-  writer.Reserve(bytes);
+  // The tensors' bytes gathered once at their exact size, then the file they become.
+  BERT_RETURN_IF_ERROR(ReserveMemory(2 * bytes, "the q8 model.safetensors"));
+  SafetensorsWriter writer;
+  writer.Reserve(static_cast<size_t>(bytes));
   for (const auto& [name, t] : tensors) {
     if (!t.q8.values.empty()) {
       writer.Add(name, DType::kI8, t.shape, Bytes(t.q8.values));
@@ -59,13 +59,24 @@ std::vector<uint8_t> WriteQ8Checkpoint(const TensorMap& tensors) {
       writer.Add(name, DType::kF32, t.shape, Bytes(t.values));
     }
   }
-  return writer.Finish({
+  *file = writer.Finish({
       {"format", "pt"},
       {"quantization", "q8"},
       {"quantization_scheme",
        "bert-wasm q8: each I8 matrix [rows, cols] is symmetric per row: value = int8 * <name>_scale[row] "
        "(F32 [rows], scale = max |row| / 127); other tensors are F32"},
   });
+  return {};
+}
+
+std::unique_ptr<SafetensorsReader> MakeTensorReader(TensorMap* out, QuantizePredicate quantize,
+                                                    std::optional<uint64_t> file_size, HeaderSink check) {
+  return std::make_unique<SafetensorsReader>(
+      [out, quantize](const RawTensor& t) { return AddTensor(t, out, quantize); }, file_size,
+      [quantize, check = std::move(check)](std::span<const TensorInfo> header) {
+        if (check) BERT_RETURN_IF_ERROR(check(header));
+        return ReserveTensors(header, quantize);
+      });
 }
 
 Status ReserveTensors(std::span<const TensorInfo> tensors, const QuantizePredicate& quantize) {
@@ -75,7 +86,7 @@ Status ReserveTensors(std::span<const TensorInfo> tensors, const QuantizePredica
   const auto add = [](uint64_t a, uint64_t b) { return b > UINT64_MAX - a ? UINT64_MAX : a + b; };
   uint64_t loaded = 0, largest = 0, peak = 0;
   for (const TensorInfo& t : tensors) {
-    const bool rows = QuantizedRowsOfFile(t.dtype, t.shape);
+    const bool rows = IsQ8Rows(t.dtype, t.shape);
     if (!IsFloat(t.dtype) && !rows) continue;
     const uint64_t elements = t.bytes / static_cast<uint64_t>(InfoOf(t.dtype).bytes);
     const uint64_t bytes = rows ? elements

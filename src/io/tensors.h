@@ -7,6 +7,8 @@
 
 #include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,9 @@ using TensorMap = std::map<std::string, Tensor, std::less<>>;
 // The name of the scales of an I8 matrix in a q8 checkpoint.
 inline std::string ScaleName(std::string_view matrix) { return std::string(matrix) + "_scale"; }
 
+// Whether a tensor is the int8 rows of a q8 checkpoint's matrix (I8, two dimensions).
+inline bool IsQ8Rows(DType dtype, std::span<const int64_t> shape) { return dtype == DType::kI8 && shape.size() == 2; }
+
 // Which float matrices a load quantizes (none for f32 models).
 using QuantizePredicate = std::function<bool(std::string_view name, std::span<const int64_t> shape)>;
 
@@ -44,8 +49,14 @@ using QuantizePredicate = std::function<bool(std::string_view name, std::span<co
 Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& quantize = {});
 
 // A q8 checkpoint of `tensors` (as its __metadata__ describes): each quantized matrix as I8 rows plus its
-// F32 scales, every other float tensor as F32; other tensors are left out.
-std::vector<uint8_t> WriteQ8Checkpoint(const TensorMap& tensors);
+// F32 scales, every other float tensor as F32; other tensors are left out. kOutOfMemory when the file
+// cannot be held beside the tensors.
+Status WriteQ8Checkpoint(const TensorMap& tensors, std::vector<uint8_t>* file);
+
+// A reader that fills `out` in compute form: it reserves the memory (ReserveTensors) once `check` (when
+// given) has accepted the header.
+std::unique_ptr<SafetensorsReader> MakeTensorReader(TensorMap* out, QuantizePredicate quantize,
+                                                    std::optional<uint64_t> file_size, HeaderSink check = {});
 
 // Reserves the memory the header's tensors take in compute form, before their data arrives (see
 // core/memory.h): kOutOfMemory, with the size, when they cannot fit.

@@ -67,7 +67,7 @@ class TensorReader {
                                                 ShapeString(t.shape) + ", config.json implies " +
                                                 ShapeString(std::vector<int64_t>(shape)));
     }
-    if (t.dtype == DType::kI8 && t.shape.size() == 2) {  // a q8 checkpoint's rows, scaled by "<name>_scale"
+    if (IsQ8Rows(t.dtype, t.shape)) {  // a q8 checkpoint's rows, scaled by "<name>_scale"
       auto scales = tensors_.find(ScaleName(full));
       if (scales == tensors_.end() || scales->second.values.size() != static_cast<size_t>(t.shape[0]) ||
           scales->second.shape.size() != 1) {

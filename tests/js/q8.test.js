@@ -116,13 +116,24 @@ test.each(['tiny-seqcls', 'tiny-distilbert-sst2'])('%s in q8: scores within 0.02
   }
 });
 
+// Entity groups depend on argmaxes that the random checkpoint's near ties may swap: most cases keep the
+// golden's groups exactly, and every group is a well-formed span of the text with a known label.
 test('tiny-ner and tiny-qa in q8 answer through their pipelines', async () => {
   const [ner, qa] = await Promise.all([load('tiny-ner'), load('tiny-qa')]);
   try {
-    const c = loadGolden('tiny-ner').cases[0];
-    const entities = await ner.classifyTokens(c.text);
-    expect(entities.length).toBeGreaterThan(0);
-    for (const e of entities) expect(c.text.slice(e.start, e.end).length).toBe(e.end - e.start);
+    const cases = loadGolden('tiny-ner').cases;
+    let same = 0;
+    for (const c of cases) {
+      const entities = await ner.classifyTokens(c.text);
+      for (const e of entities) {
+        expect(['PER', 'ORG', 'LOC', 'MISC']).toContain(e.entity);
+        expect(0 <= e.start && e.start < e.end && e.end <= c.text.length).toBe(true);
+        expect(e.score > 0 && e.score <= 1).toBe(true);
+      }
+      const groups = (list) => list.map((e) => [e.entity_group ?? e.entity, e.start, e.end]);
+      if (JSON.stringify(groups(entities)) === JSON.stringify(groups(c.entities_simple))) same++;
+    }
+    expect(same).toBeGreaterThanOrEqual(cases.length / 2);
     const q = loadGolden('tiny-qa').cases[0];
     const [best] = await qa.answer(q.question, q.context);
     expect(q.context.slice(best.start, best.end)).toBe(best.answer);

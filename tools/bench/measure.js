@@ -1,5 +1,7 @@
 // What `npm run bench` times, shared by Node (node.mjs) and Chromium (page.html): BertModel loading a
 // BERT-base checkpoint and filling one [MASK] in the peerbench token pattern at 16/128/512 tokens.
+import { FOLDER_FILES } from '../../dist/sources.js';  // the built package: dist/ in Node, /dist/ on the bench page
+
 export const SEQS = [16, 128, 512];
 
 // ../shared/peerbench's pattern: ids[i] = (1000 + 7919 i) mod 29000 + 1000, [CLS] first, [SEP] last;
@@ -68,9 +70,8 @@ export async function benchBertWasm(BertModel, source, { threads, dtype = 'fp32'
  * One row.
  */
 export async function loadOverhead(BertModel, folder, { threads, dtype = 'fp32', env }) {
-  const names = ['config.json', 'tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'modules.json', 'sentence_bert_config.json', 'model.safetensors'];
   const t0 = performance.now();
-  await Promise.all(names.map(async (name) => {
+  await Promise.all(Object.values(FOLDER_FILES).map(async (name) => {
     const reader = (await fetch(new URL(name, new URL(folder, location.href)))).body.getReader();
     while (!(await reader.read()).done);
   }));
