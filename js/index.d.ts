@@ -64,7 +64,7 @@ export interface LoadOptions {
   /**
    * Downloaded model files are kept (the Cache API in browsers; in Node $BERT_WASM_CACHE, else
    * $XDG_CACHE_HOME/bert-wasm, else ~/.cache/bert-wasm) and later loads read them from there, offline
-   * too. false: neither read nor keep them. Default true.
+   * too: once load() resolves, they are kept. false: neither read nor keep them. Default true.
    */
   cache?: boolean;
   /**

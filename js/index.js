@@ -99,6 +99,7 @@ export class BertModel {
       await streamToEngine(weights, engine, (ptr, length) => unwrap(model.write(ptr, length)), files.onBytes);
       if (signal?.aborted) throw new BertError('E_ABORTED', 'model load aborted');
       unwrap(model.finish());
+      await files.cached();  // once load resolves, the files are kept: the app may go offline
       const about = model.info();
       return new BertModel(engine, model, { variant: chosen, threads: model.threads(), ...about, tasks: supportedTasks(about) });
     } catch (error) {

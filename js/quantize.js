@@ -38,6 +38,7 @@ export async function quantize(source, out, { onProgress, signal, cache } = {}) 
     if (files.pooling && files.texts.poolingConfig) await write(`${files.pooling}/config.json`, files.texts.poolingConfig);
     const bytes = quantizer.bytes();  // a view of wasm memory, written before anything else runs there
     await write(FOLDER_FILES.weights, bytes);
+    await files.cached();
     return { files: written, bytes: { in: files.weights.size, out: bytes.byteLength } };
   } catch (error) {
     files.weights.close();  // not after success: closing a download also stops its copy into the cache

@@ -71,14 +71,16 @@ function poolingFolder(modulesText) {
 /**
  * Opens a model's files and reads the small ones. Returns {texts (file name -> text, '' when absent),
  * weights (open, to stream), onBytes (reports streamed bytes), pooling (the sentence-transformers Pooling
- * folder whose config.json is texts.poolingConfig, or null)}. The tokenizer needs tokenizer.json
+ * folder whose config.json is texts.poolingConfig, or null), cached() (settles once the cache holds its
+ * copies of the downloaded files, or gave up on them)}. The tokenizer needs tokenizer.json
  * (preferred in a folder) or vocab.txt. Whatever fails, every opened file is closed.
  */
 export async function openModel(files, { signal, onProgress, cache = true }) {
   const opened = [];
+  const copies = [];
   const useCache = cache !== false && host.cache.available();
   const open = async (spec, optional) => {
-    const file = spec ? await openFile(spec, { optional, signal, cache: useCache }) : null;
+    const file = spec ? await openFile(spec, { optional, signal, cache: useCache, copies }) : null;
     if (file) opened.push(file);
     return file;
   };
@@ -114,7 +116,7 @@ export async function openModel(files, { signal, onProgress, cache = true }) {
     const small = { config, vocab, tokenizer, tokenizerConfig, sentenceBertConfig, poolingConfig };
     const texts = { modules: modulesText };
     await Promise.all(Object.entries(small).map(async ([name, file]) => (texts[name] = file ? await readText(file, onBytes) : '')));
-    return { texts, weights, onBytes, pooling };
+    return { texts, weights, onBytes, pooling, cached: () => Promise.all(copies) };
   } catch (error) {
     opened.forEach((file) => file.close());
     throw error;
@@ -130,9 +132,11 @@ function describe(spec) {
 
 /**
  * Opens one file. Returns {name, size (bytes or undefined), chunks(): async iterator of Uint8Array,
- * close()}, or null for an optional file that does not exist. Reading all chunks closes it.
+ * close()}, or null for an optional file that does not exist. Reading all chunks closes it. With `cache`,
+ * a downloaded file is copied into the cache as it is read; `copies` collects those writes (they never
+ * reject: a failing cache costs a warning).
  */
-export async function openFile(spec, { optional = false, signal, cache = false } = {}) {
+export async function openFile(spec, { optional = false, signal, cache = false, copies = [] } = {}) {
   checkSignal(signal);
   const name = describe(spec);
   if (spec instanceof ArrayBuffer || ArrayBuffer.isView(spec)) {
@@ -145,7 +149,7 @@ export async function openFile(spec, { optional = false, signal, cache = false }
   if (typeof spec === 'string' || spec instanceof URL) {
     if (host.isLocalFile(spec)) return host.openLocalFile(spec, { optional, checkSignal: () => checkSignal(signal) });
     const hit = cache ? await openCached(spec, name, optional, signal) : undefined;
-    return hit !== undefined ? hit : openUrl(spec, name, optional, signal, cache);
+    return hit !== undefined ? hit : openUrl(spec, name, optional, signal, cache, copies);
   }
   throw new BertError('E_BAD_SOURCE', `cannot read a model file from ${name}: expected a URL, a path, bytes or a Blob`);
 }
@@ -176,7 +180,7 @@ async function openCached(url, name, optional, signal) {
   };
 }
 
-async function openUrl(url, name, optional, signal, cache) {
+async function openUrl(url, name, optional, signal, cache, copies) {
   // Its own controller: closing the file must also stop the copy going into the cache.
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal.reason);
@@ -192,7 +196,7 @@ async function openUrl(url, name, optional, signal, cache) {
   if (!response.ok) {
     response.body?.cancel().catch(() => {});
     if (optional && response.status === 404) {
-      if (cache) host.cache.put(String(url), null).catch(cacheFailed);
+      if (cache) copies.push(host.cache.put(String(url), null).catch(cacheFailed));
       return null;
     }
     throw new BertError('E_FETCH', `GET ${name}: HTTP ${response.status} ${response.statusText}`.trim());
@@ -209,7 +213,7 @@ async function openUrl(url, name, optional, signal, cache) {
   if (cache && size !== undefined) {
     const [mine, copy] = body.tee();
     body = mine;
-    host.cache.put(String(url), copy, size).catch((error) => controller.signal.aborted || cacheFailed(error));
+    copies.push(host.cache.put(String(url), copy, size).catch((error) => controller.signal.aborted || cacheFailed(error)));
   }
   return {
     name,

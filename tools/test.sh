@@ -45,7 +45,8 @@ fi
 
 echo "== wasm package (Jest, Node)"
 npm run --silent build
-NODE_OPTIONS=--experimental-vm-modules npx jest --json --outputFile=build/jest.json || true
+# --forceExit: a failed test may leave a server or worker open; the run must still end and report.
+NODE_OPTIONS=--experimental-vm-modules npx jest --forceExit --json --outputFile=build/jest.json || true
 passed=$((passed + $(node -p "require('./build/jest.json').numPassedTests")))
 failed=$((failed + $(node -p "const r = require('./build/jest.json'); r.numFailedTests + r.numRuntimeErrorTestSuites")))
 

@@ -29,7 +29,6 @@ afterAll(() => demo?.close());
 async function load(kind, options) {
   modelRequests.length = 0;
   const out = await demo.page.evaluate(([kind, options]) => answer(kind, options), [kind, options]);
-  await demo.page.waitForTimeout(300);  // the cache's copy completes beside the load
   return { ...out, requests: [...modelRequests] };
 }
 
