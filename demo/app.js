@@ -652,6 +652,13 @@ function renderSimilarity({ text }, { data, dims }) {
 
 // ---- status line and deep links -----------------------------------------------------------------
 
+const ENGINES = {
+  simd: 'WebAssembly SIMD',
+  'simd-threads': 'WebAssembly SIMD + threads',
+  relaxed: 'WebAssembly relaxed SIMD',
+  'relaxed-threads': 'WebAssembly relaxed SIMD + threads',
+};
+
 function renderStatus() {
   const info = state.model?.info;
   const isolated = globalThis.crossOriginIsolated === true;
@@ -660,7 +667,7 @@ function renderStatus() {
     : state.lastTokens ? `${state.lastMs.toFixed(0)} ms, ${((1000 * state.lastTokens) / state.lastMs).toFixed(0)} tokens/s`
     : `${state.lastMs.toFixed(0)} ms`;
   const items = [
-    ['engine', info ? (info.variant === 'simd-threads' ? 'WebAssembly SIMD + threads' : 'WebAssembly SIMD') : '…'],
+    ['engine', info ? ENGINES[info.variant] : '…'],
     ['weights', info ? info.dtype : '…'],
     ['threads', info ? String(info.threads) : '…'],
     ['cross-origin isolated', isolated ? 'yes' : 'no (no COOP/COEP from the host or a service worker: single-threaded)'],

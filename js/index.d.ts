@@ -53,8 +53,11 @@ export interface LoadOptions {
   onProgress?: (progress: { loaded: number; total: number | undefined; cached: number }) => void;
   /** Cancels the load (the promise rejects with code E_ABORTED). */
   signal?: AbortSignalLike;
-  /** Force a build; by default SIMD + threads when shared memory is available, else SIMD. */
-  variant?: 'simd' | 'simd-threads';
+  /**
+   * Force a build. By default relaxed SIMD where the engine has it (Chrome and Edge 114+, Electron 25+,
+   * Node 22+), else SIMD128; with threads when shared memory is available and more than one is wanted.
+   */
+  variant?: Variant;
   /**
    * Where a copy of the package's dist/ folder (its wasm/ files, the worker script) is served, when a
    * bundler did not emit them beside the code: a CDN, an app's resources, esbuild's output. A URL,
@@ -119,8 +122,11 @@ export type PipelineTask =
 
 export type Pooling = 'mean' | 'cls' | 'max' | 'mean_sqrt_len' | 'none';
 
+/** The WebAssembly builds: SIMD128 or relaxed SIMD (fused multiply-add), each single-threaded or threaded. */
+export type Variant = 'simd' | 'simd-threads' | 'relaxed' | 'relaxed-threads';
+
 export interface ModelInfo {
-  variant: 'simd' | 'simd-threads';
+  variant: Variant;
   threads: number;
   dtype: 'fp32' | 'q8';
   /** from config.json, e.g. 'DistilBertForSequenceClassification' */

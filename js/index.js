@@ -1,7 +1,7 @@
 // bert-wasm: BERT in WebAssembly for browsers, Node and Electron. This file is the whole public API (Node
 // enters through node.js, which adds local files to it).
 import { BertError, ERROR_CODES, unwrap } from './errors.js';
-import { canUseThreads, host, startEngine } from './runtime.js';
+import { canUseThreads, defaultVariant, host, startEngine, VARIANTS } from './runtime.js';
 import { openModel, resolveSource, streamToEngine } from './sources.js';
 import { PIPELINES, TASKS, checkText, isIds, positiveInteger, supportedTasks } from './tasks.js';
 
@@ -64,7 +64,9 @@ export class BertModel {
    * sentence-transformers).
    * @param source a folder URL or local path, or {config, tokenizer | vocab, tokenizerConfig?, modules?,
    *   poolingConfig?, sentenceBertConfig?, weights}
-   * @param options {threads, onProgress({loaded, total, cached}), signal, variant: 'simd' | 'simd-threads',
+   * @param options {threads, onProgress({loaded, total, cached}), signal, variant: 'simd' | 'simd-threads' |
+   *   'relaxed' | 'relaxed-threads' (by default relaxed SIMD where the engine has it, threads where shared
+   *   memory is),
    *   assetBase: where a copy of the package's dist/ folder is served, when not beside this module,
    *   cache: false to neither read nor keep downloaded files (see cache.js), dtype: 'fp32' or 'q8' (matrices
    *   quantized to 8 bits as they stream in: a quarter of the memory); by default as the checkpoint is}
@@ -76,24 +78,32 @@ export class BertModel {
       throw new BertError('E_INVALID_ARGUMENT', `dtype must be 'fp32' or 'q8', got ${dtype}`);
     }
     const wanted = positiveInteger(threads, 'threads', undefined) ?? (canUseThreads() ? await host.cores() : 1);
-    if (variant !== undefined && variant !== 'simd' && variant !== 'simd-threads') {
-      throw new BertError('E_INVALID_ARGUMENT', `variant must be 'simd' or 'simd-threads', got ${variant}`);
+    if (variant !== undefined && !VARIANTS.includes(variant)) {
+      throw new BertError('E_INVALID_ARGUMENT', `variant must be one of ${VARIANTS.join(', ')}, got ${variant}`);
     }
-    if (variant === 'simd-threads' && !canUseThreads()) {
+    if (variant?.endsWith('-threads') && !canUseThreads()) {
       throw new BertError('E_NO_THREADS', 'threads need SharedArrayBuffer: serve the page cross-origin isolated (COOP/COEP)');
     }
-    const chosen = variant ?? (wanted > 1 && canUseThreads() ? 'simd-threads' : 'simd');
-    const threadCount = chosen === 'simd' ? 1 : wanted;
+    const chosen = variant ?? defaultVariant(wanted);
+    const threadCount = chosen.endsWith('-threads') ? wanted : 1;
 
-    // Start the engine while the files' headers arrive; whatever fails, no engine is left running.
-    const enginePromise = startEngine(chosen, threadCount, assetBase);
+    // Start the engine while the files' headers arrive; whatever fails, no engine is left running. A
+    // relaxed engine chosen by default that fails its self-test gives way to the SIMD128 build.
+    const enginePromise = startEngine(chosen, threadCount, assetBase).then(
+      (engine) => ({ engine, variant: chosen }),
+      (error) => {
+        const fallback = chosen.replace('relaxed', 'simd');
+        if (variant !== undefined || fallback === chosen || error.code !== 'E_WASM') throw error;
+        return startEngine(fallback, threadCount, assetBase).then((engine) => ({ engine, variant: fallback }));
+      },
+    );
     enginePromise.catch(() => {});  // awaited below; an early failure must not be an unhandled rejection
     let model;
     let weights;
     try {
       const files = await openModel(sources, { signal, onProgress, cache });
       weights = files.weights;
-      const engine = await enginePromise;
+      const { engine, variant: started } = await enginePromise;
       model = new engine.WasmModel();
       unwrap(model.begin(files.texts, threadCount, weights.size ?? -1, dtype ?? ''));
       await streamToEngine(weights, engine, (ptr, length) => unwrap(model.write(ptr, length)), files.onBytes);
@@ -101,11 +111,11 @@ export class BertModel {
       unwrap(model.finish());
       await files.cached();  // once load resolves, the files are kept: the app may go offline
       const about = model.info();
-      return new BertModel(engine, model, { variant: chosen, threads: model.threads(), ...about, tasks: supportedTasks(about) });
+      return new BertModel(engine, model, { variant: started, threads: model.threads(), ...about, tasks: supportedTasks(about) });
     } catch (error) {
       weights?.close();
       model?.delete();
-      enginePromise.then((e) => e.terminateWorkers(), () => {});
+      enginePromise.then(({ engine }) => engine.terminateWorkers(), () => {});
       throw error;
     }
   }

@@ -22,15 +22,15 @@ export function canUseThreads() {
   return typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object' && host.sharedMemory();
 }
 
-const FILES = {
-  simd: { glue: 'bert-wasm-simd.js', esm: 'bert-wasm-simd.mjs', wasm: 'bert-wasm-simd.wasm' },
-  'simd-threads': {
-    glue: 'bert-wasm-simd-threads.js',
-    esm: 'bert-wasm-simd-threads.mjs',
-    wasm: 'bert-wasm-simd-threads.wasm',
-    worker: 'bert-wasm-simd-threads.worker.js',
-  },
-};
+// The builds: SIMD128 everywhere WebAssembly SIMD is, relaxed SIMD (fused multiply-add) where the engine
+// has it (Chrome and Edge 114+, Electron 25+, Node 22+); each with a threaded twin.
+export const VARIANTS = ['simd', 'simd-threads', 'relaxed', 'relaxed-threads'];
+const fileNames = (variant) => ({
+  glue: `bert-wasm-${variant}.js`,
+  esm: `bert-wasm-${variant}.mjs`,
+  wasm: `bert-wasm-${variant}.wasm`,
+  ...(variant.endsWith('-threads') && { worker: `bert-wasm-${variant}.worker.js` }),
+});
 
 /** The folder URL of `assetBase`: where a copy of the package's dist/ folder is served. */
 export const assetFolder = (assetBase) => new URL(String(assetBase).replace(/\/?$/, '/'), host.base());
@@ -40,20 +40,55 @@ export const assetFolder = (assetBase) => new URL(String(assetBase).replace(/\/?
 function variantUrls(variant, assetBase) {
   if (assetBase !== undefined) {
     const wasm = new URL('wasm/', assetFolder(assetBase));
-    return Object.fromEntries(Object.entries(FILES[variant]).map(([kind, name]) => [kind, new URL(name, wasm)]));
+    return Object.fromEntries(Object.entries(fileNames(variant)).map(([kind, name]) => [kind, new URL(name, wasm)]));
   }
-  return variant === 'simd-threads'
-    ? {
+  switch (variant) {
+    case 'simd-threads':
+      return {
         glue: new URL('./wasm/bert-wasm-simd-threads.js', import.meta.url),
         esm: new URL('./wasm/bert-wasm-simd-threads.mjs', import.meta.url),
         wasm: new URL('./wasm/bert-wasm-simd-threads.wasm', import.meta.url),
         worker: new URL('./wasm/bert-wasm-simd-threads.worker.js', import.meta.url),
-      }
-    : {
+      };
+    case 'relaxed':
+      return {
+        glue: new URL('./wasm/bert-wasm-relaxed.js', import.meta.url),
+        esm: new URL('./wasm/bert-wasm-relaxed.mjs', import.meta.url),
+        wasm: new URL('./wasm/bert-wasm-relaxed.wasm', import.meta.url),
+      };
+    case 'relaxed-threads':
+      return {
+        glue: new URL('./wasm/bert-wasm-relaxed-threads.js', import.meta.url),
+        esm: new URL('./wasm/bert-wasm-relaxed-threads.mjs', import.meta.url),
+        wasm: new URL('./wasm/bert-wasm-relaxed-threads.wasm', import.meta.url),
+        worker: new URL('./wasm/bert-wasm-relaxed-threads.worker.js', import.meta.url),
+      };
+    default:
+      return {
         glue: new URL('./wasm/bert-wasm-simd.js', import.meta.url),
         esm: new URL('./wasm/bert-wasm-simd.mjs', import.meta.url),
         wasm: new URL('./wasm/bert-wasm-simd.wasm', import.meta.url),
       };
+  }
+}
+
+// The smallest module using relaxed SIMD (f32x4.relaxed_madd, as the kernels do): it validates only
+// where the engine has relaxed SIMD.
+const V128_ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
+const RELAXED_BODY = [0, ...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02, 0x0b];
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,  // \0asm, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b,  // types: () -> v128
+  0x03, 0x02, 0x01, 0x00,  // one function of type 0
+  0x0a, RELAXED_BODY.length + 2, 0x01, RELAXED_BODY.length, ...RELAXED_BODY,
+]);
+let relaxedWorks;  // false once a relaxed engine failed its self-test here
+
+/** The variant a load gets by default: relaxed SIMD where it validates (and has not failed), threaded
+ * when more than one thread is wanted and possible. */
+export function defaultVariant(threads) {
+  relaxedWorks ??= typeof WebAssembly === 'object' && WebAssembly.validate(RELAXED_PROBE);
+  return `${relaxedWorks ? 'relaxed' : 'simd'}${threads > 1 && canUseThreads() ? '-threads' : ''}`;
 }
 
 async function createBrowserEngine(urls, options) {
@@ -75,16 +110,26 @@ async function sameOriginUrl(url) {
 }
 
 /**
- * Instantiates one engine (its own memory and, for threads, its own worker pool).
+ * Instantiates one engine (its own memory and, for threads, its own worker pool). The engine first
+ * checks its kernels against their references (an engine may compile relaxed SIMD wrongly: Node 20's
+ * baseline compiler drops the 8-bit dot's accumulator); one that fails is E_WASM, and later default
+ * loads take the SIMD128 build.
  * @returns {Promise<object>} the Emscripten module
  */
 export async function startEngine(variant, threads, assetBase) {
+  let engine;
   try {
-    return await host.createEngine(variantUrls(variant, assetBase), { pthreadPoolSize: Math.max(0, threads - 1) });
+    engine = await host.createEngine(variantUrls(variant, assetBase), { pthreadPoolSize: Math.max(0, threads - 1) });
   } catch (error) {
     const where = assetBase === undefined ? '' : ` from ${assetBase}`;
     throw new BertError('E_WASM', `could not start the ${variant} WebAssembly engine${where}: ${error?.message ?? error}`, {
       cause: error,
     });
   }
+  if (!engine.microkernelsWork()) {
+    engine.terminateWorkers();
+    relaxedWorks = false;
+    throw new BertError('E_WASM', `the ${variant} WebAssembly engine computes wrongly on this host (its kernels failed their self-test)`);
+  }
+  return engine;
 }

@@ -4,7 +4,8 @@ set -euo pipefail
 
 packages=(cmake g++ make libgtest-dev libsimde-dev nlohmann-json3-dev)
 # BERT_SETUP_WASM=1: the WebAssembly toolchain too.
-[ "${BERT_SETUP_WASM:-0}" = 1 ] && packages+=(emscripten)
+# (LLVM 19 for the relaxed-SIMD builds: Emscripten runs on it through EM_LLVM_ADD_VERSION.)
+[ "${BERT_SETUP_WASM:-0}" = 1 ] && packages+=(emscripten clang-19 lld-19 llvm-19)
 # BERT_SETUP_BROWSER=1: Debian's Chromium for the end-to-end tests.
 [ "${BERT_SETUP_BROWSER:-0}" = 1 ] && packages+=(chromium)
 # BERT_SETUP_FUZZ=1: clang with libFuzzer for tools/fuzz.sh.

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/microkernels.h"
 #include "model.h"
 
 namespace {
@@ -430,6 +431,7 @@ class WasmQuantizer {
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(bert_wasm) {
+  emscripten::function("microkernelsWork", &bert::MicrokernelsSelfTest);
   emscripten::class_<WasmQuantizer>("WasmQuantizer")
       .constructor<>()
       .function("begin", &WasmQuantizer::begin)

@@ -99,7 +99,15 @@ void GemmF32_4x8_Scalar(int mr, int nc, int k, const float* a_packed, const floa
   }
 }
 
-void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, const float* panel, float* c, size_t ldc) {
+namespace {
+
+// acc + x * y: a multiply then an add (SIMD128), or one fused multiply-add where the CPU has it (relaxed
+// SIMD: the engine may fuse; results then differ in the last bit, never more).
+inline v128_t MulAdd(v128_t x, v128_t y, v128_t acc) { return wasm_f32x4_add(acc, wasm_f32x4_mul(x, y)); }
+inline v128_t RelaxedMulAdd(v128_t x, v128_t y, v128_t acc) { return wasm_f32x4_relaxed_madd(x, y, acc); }
+
+template <v128_t (*kMulAdd)(v128_t, v128_t, v128_t)>
+void GemmF32_4x8(int mr, int nc, int k, const float* a, const float* panel, float* c, size_t ldc) {
   v128_t acc0_lo = wasm_v128_load(panel);
   v128_t acc0_hi = wasm_v128_load(panel + 4);
   v128_t acc1_lo = acc0_lo, acc1_hi = acc0_hi;
@@ -115,14 +123,14 @@ void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, const float* pa
     const v128_t va3 = wasm_v128_load32_splat(a + 3);
     w += kGemmNR;
     a += kGemmMR;
-    acc0_lo = wasm_f32x4_add(acc0_lo, wasm_f32x4_mul(va0, b_lo));
-    acc0_hi = wasm_f32x4_add(acc0_hi, wasm_f32x4_mul(va0, b_hi));
-    acc1_lo = wasm_f32x4_add(acc1_lo, wasm_f32x4_mul(va1, b_lo));
-    acc1_hi = wasm_f32x4_add(acc1_hi, wasm_f32x4_mul(va1, b_hi));
-    acc2_lo = wasm_f32x4_add(acc2_lo, wasm_f32x4_mul(va2, b_lo));
-    acc2_hi = wasm_f32x4_add(acc2_hi, wasm_f32x4_mul(va2, b_hi));
-    acc3_lo = wasm_f32x4_add(acc3_lo, wasm_f32x4_mul(va3, b_lo));
-    acc3_hi = wasm_f32x4_add(acc3_hi, wasm_f32x4_mul(va3, b_hi));
+    acc0_lo = kMulAdd(va0, b_lo, acc0_lo);
+    acc0_hi = kMulAdd(va0, b_hi, acc0_hi);
+    acc1_lo = kMulAdd(va1, b_lo, acc1_lo);
+    acc1_hi = kMulAdd(va1, b_hi, acc1_hi);
+    acc2_lo = kMulAdd(va2, b_lo, acc2_lo);
+    acc2_hi = kMulAdd(va2, b_hi, acc2_hi);
+    acc3_lo = kMulAdd(va3, b_lo, acc3_lo);
+    acc3_hi = kMulAdd(va3, b_hi, acc3_hi);
   }
   const v128_t rows[4][2] = {{acc0_lo, acc0_hi}, {acc1_lo, acc1_hi}, {acc2_lo, acc2_hi}, {acc3_lo, acc3_hi}};
   for (int i = 0; i < mr; ++i) {
@@ -134,6 +142,16 @@ void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, const float* pa
       StorePartial(ci, nc, rows[i][0], rows[i][1]);
     }
   }
+}
+
+}  // namespace
+
+void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, const float* panel, float* c, size_t ldc) {
+  GemmF32_4x8<MulAdd>(mr, nc, k, a, panel, c, ldc);
+}
+
+void GemmF32_4x8_WasmRelaxed(int mr, int nc, int k, const float* a, const float* panel, float* c, size_t ldc) {
+  GemmF32_4x8<RelaxedMulAdd>(mr, nc, k, a, panel, c, ldc);
 }
 
 void GemvF32_NK_Scalar(int m, int n, int k, const float* a, size_t lda, const float* w, const float* bias, float* out,

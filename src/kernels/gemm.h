@@ -31,6 +31,8 @@ using GemmMicrokernel = void (*)(int mr, int nc, int k, const float* a, const fl
 
 void GemmF32_4x8_Scalar(int mr, int nc, int k, const float* a, const float* panel, float* c, size_t ldc);
 void GemmF32_4x8_WasmSimd(int mr, int nc, int k, const float* a, const float* panel, float* c, size_t ldc);
+// The same with relaxed SIMD's multiply-add (fused where the CPU has FMA).
+void GemmF32_4x8_WasmRelaxed(int mr, int nc, int k, const float* a, const float* panel, float* c, size_t ldc);
 
 // out[m][n] = dot(a[m], w[n]) + bias[n] for W stored unpacked as [n][k]: the MLM decoder at a few
 // [MASK] rows, where packing the 30522 x H matrix would cost a copy of the word embeddings.

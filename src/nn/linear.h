@@ -9,6 +9,7 @@
 
 #include "core/thread_pool.h"
 #include "kernels/gemm.h"
+#include "kernels/microkernels.h"
 #include "kernels/qgemm.h"
 #include "nn/config.h"
 
@@ -35,11 +36,11 @@ Epilogue EpilogueFor(Activation act);
 // c[m x n] = epilogue(a[m x k] * W^T + bias). With kAddResidual, `residual` (row stride ldc) is added.
 void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Linear& w, float* c, size_t ldc,
                    Epilogue epilogue = Epilogue::kNone, const float* residual = nullptr,
-                   GemmMicrokernel kernel = GemmF32_4x8_WasmSimd, GemmQ8Microkernel q8_kernel = GemmQ8_4x8_WasmSimd);
+                   GemmMicrokernel kernel = kMicrokernels.gemm_f32, GemmQ8Microkernel q8_kernel = kMicrokernels.gemm_q8);
 
 // The same product over raw packed panels (attention's per-head K and V), single-threaded; the rows
 // of A are packed into `rows_scratch` (PackedRowsSize(m, k) floats).
 void GemmPacked(int m, int n, int k, const float* a, size_t lda, const float* packed, float* c, size_t ldc,
-                float* rows_scratch, GemmMicrokernel kernel = GemmF32_4x8_WasmSimd);
+                float* rows_scratch, GemmMicrokernel kernel = kMicrokernels.gemm_f32);
 
 }  // namespace bert

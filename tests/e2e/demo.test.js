@@ -21,11 +21,11 @@ function expectGolden(masks, c) {
 
 describe('the same page on three kinds of hosting', () => {
   const runs = {};
-  const THREADS = 'WebAssembly SIMD + threads';
+  const THREADS = 'WebAssembly relaxed SIMD + threads';  // Chromium has relaxed SIMD
   test.each([
     ['COOP/COEP from the server', { isolation: true }, THREADS, true],
     ['a plain static host, isolated by the service worker', { isolation: false }, THREADS, true],
-    ['a plain static host, service workers blocked', { isolation: false, serviceWorkers: 'block' }, 'WebAssembly SIMD', false],
+    ['a plain static host, service workers blocked', { isolation: false, serviceWorkers: 'block' }, 'WebAssembly relaxed SIMD', false],
   ])('%s: typed sentences get the golden predictions', async (name, hosting, engine, isolation) => {
     const demo = await openDemo(hosting);
     try {

@@ -20,6 +20,9 @@ const REQUIRED = [
   'dist/wasm/bert-wasm-simd.js', 'dist/wasm/bert-wasm-simd.mjs', 'dist/wasm/bert-wasm-simd.wasm',
   'dist/wasm/bert-wasm-simd-threads.js', 'dist/wasm/bert-wasm-simd-threads.mjs', 'dist/wasm/bert-wasm-simd-threads.wasm',
   'dist/wasm/bert-wasm-simd-threads.worker.js',
+  'dist/wasm/bert-wasm-relaxed.js', 'dist/wasm/bert-wasm-relaxed.mjs', 'dist/wasm/bert-wasm-relaxed.wasm',
+  'dist/wasm/bert-wasm-relaxed-threads.js', 'dist/wasm/bert-wasm-relaxed-threads.mjs', 'dist/wasm/bert-wasm-relaxed-threads.wasm',
+  'dist/wasm/bert-wasm-relaxed-threads.worker.js',
 ];
 const ALLOWED = [
   /^package\.json$/, /^README\.md$/, /^LICENSE$/,
@@ -49,7 +52,12 @@ test('npm pack ships only dist, package.json, README.md and LICENSE', () => {
 });
 
 // Each test runs on this Node and on the other majors the package supports (their binaries come from npm).
-const NODES = [[`this Node (${process.version})`, null], ['Node 18.20.8', '18.20.8'], ['Node 22.23.5', '22.23.5']];
+// Each Node, and the build a load picks there by default: relaxed SIMD is on by default from Node 22.
+const NODES = [
+  [`this Node (${process.version})`, null, 'simd-threads'],
+  ['Node 18.20.8', '18.20.8', 'simd-threads'],
+  ['Node 22.23.5', '22.23.5', 'relaxed-threads'],
+];
 const nodePath = (version) => (version ? nodeBinary(version) : process.execPath);
 
 // A fresh project (package.json of `type`) with the tarball installed offline, once per type.
@@ -65,7 +73,7 @@ async function consumer(type) {
   return projects[type];
 }
 
-test.each(NODES)('%s: a fresh project installs the tarball offline and fills masks with both builds', async (label, version) => {
+test.each(NODES)('%s: a fresh project installs the tarball offline and fills masks with each build it can run', async (label, version, byDefault) => {
   const project = await consumer('module');
   expect(existsSync(join(project, 'node_modules/bert-wasm/dist/index.d.ts'))).toBe(true);
   writeFileSync(join(project, 'main.js'), `
@@ -73,12 +81,12 @@ test.each(NODES)('%s: a fresh project installs the tarball offline and fills mas
     import { BertWorkerModel } from 'bert-wasm/worker';
     const texts = ${JSON.stringify(CASES.map((c) => c.text))};
     const out = {};
-    for (const variant of ['simd', 'simd-threads']) {
+    for (const variant of ['simd', 'simd-threads', undefined]) {
       const model = await BertModel.load(${JSON.stringify(modelDir('tiny-random'))}, { variant, threads: 2 });
       try {
         const results = await model.fillMask(texts, { topK: 5 });
         const error = await model.fillMask('no mask').catch((e) => e);
-        out[variant] = {
+        out[variant ?? 'default'] = {
           info: { variant: model.info.variant, threads: model.info.threads },
           top: results.map(([predictions]) => predictions.map((p) => [p.token, p.tokenStr])),
           error: { isBertError: error instanceof BertError, code: error.code },
@@ -99,6 +107,7 @@ test.each(NODES)('%s: a fresh project installs the tarball offline and fills mas
   expect(out['simd-threads']).toEqual({
     info: { variant: 'simd-threads', threads: 2 }, top: golden, error: { isBertError: true, code: 'E_NO_MASK' },
   });
+  expect(out.default).toEqual({ info: { variant: byDefault, threads: 2 }, top: golden, error: { isBertError: true, code: 'E_NO_MASK' } });
   expect(out.worker).toEqual({ globalWorker: 'undefined', code: 'E_WORKER' });
 }, TIMEOUT);
 

@@ -26,10 +26,10 @@ export function runsFor(t, quick) {
   return { warmup: t >= 512 ? 1 : 2, runs: t === 16 ? 20 : t === 128 ? 10 : 5 };
 }
 
-/** Loads the model ({threads, dtype}) and times fill-mask; returns result rows in peerbench's shape. */
-export async function benchBertWasm(BertModel, source, { threads, dtype = 'fp32', quick = false, env }) {
+/** Loads the model ({threads, dtype, variant}) and times fill-mask; returns result rows in peerbench's shape. */
+export async function benchBertWasm(BertModel, source, { threads, dtype = 'fp32', variant, quick = false, env }) {
   const t0 = performance.now();
-  const model = await BertModel.load(source, { threads, dtype });
+  const model = await BertModel.load(source, { threads, dtype, variant });
   const loadMs = performance.now() - t0;
   const first = performance.now();
   await model.fillMask(maskedPattern(16));
@@ -69,7 +69,7 @@ export async function benchBertWasm(BertModel, source, { threads, dtype = 'fp32'
  * chunk, kept nowhere) in parallel as load() does, then BertModel.load with the model-file cache off.
  * One row.
  */
-export async function loadOverhead(BertModel, folder, { threads, dtype = 'fp32', env }) {
+export async function loadOverhead(BertModel, folder, { threads, dtype = 'fp32', variant, env }) {
   const t0 = performance.now();
   await Promise.all(Object.values(FOLDER_FILES).map(async (name) => {
     const reader = (await fetch(new URL(name, new URL(folder, location.href)))).body.getReader();
@@ -77,11 +77,11 @@ export async function loadOverhead(BertModel, folder, { threads, dtype = 'fp32',
   }));
   const fetchMs = performance.now() - t0;
   const t1 = performance.now();
-  const model = await BertModel.load(folder, { threads, dtype, cache: false });
+  const model = await BertModel.load(folder, { threads, dtype, variant, cache: false });
   const loadMs = performance.now() - t1;
   model.dispose();
   return {
-    runtime: 'bert-wasm', env, kind: 'load-overhead', dtype, threads,
+    runtime: 'bert-wasm', env, kind: 'load-overhead', dtype, threads, variant: model.info.variant,
     fetch_ms: +fetchMs.toFixed(0), load_ms: +loadMs.toFixed(0), overhead_ms: +(loadMs - fetchMs).toFixed(0),
   };
 }

@@ -26,6 +26,8 @@ const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]
 const sh = (cmd, opts = {}) => execSync(cmd, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 28, ...opts }).toString();
 const jsonLines = (text) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
 const DTYPES = ['fp32', 'q8'];
+// Chromium runs both instruction sets' builds (Node 20 has no relaxed SIMD without flags).
+const ISAS = ['simd', 'relaxed'];
 
 // 1. The checkpoint: ../shared/peerbench/model/make_model.py (torch, seed 0) in a scratch copy, with
 //    bert-base-uncased's vocab.txt beside it.
@@ -93,8 +95,9 @@ async function chromiumBench() {
   const server = await startServer({ port: 0, bertModel: modelDir, mounts: [['/bench/', join(root, 'tools/bench')]] });
   const rows = [];
   try {
-    for (const [dtype, threads] of DTYPES.flatMap((d) => [[d, 1], [d, 2]])) {
-      log(`Chromium, ${dtype}, ${threads} thread(s)`);
+    for (const [isa, dtype, threads] of ISAS.flatMap((i) => DTYPES.flatMap((d) => [[i, d, 1], [i, d, 2]]))) {
+      const variant = threads > 1 ? `${isa}-threads` : isa;
+      log(`Chromium, ${variant}, ${dtype}, ${threads} thread(s)`);
       const profile = mkdtempSync(join(tmpdir(), 'bert-wasm-bench-'));
       const context = await chromium.launchPersistentContext(profile, {
         executablePath: '/usr/bin/chromium',
@@ -103,7 +106,7 @@ async function chromiumBench() {
           '--disable-component-update', '--disable-sync'],
       });
       const page = context.pages()[0] ?? (await context.newPage());
-      await page.goto(`${new URL('/bench/page.html', server.url)}?threads=${threads}&dtype=${dtype}${quick ? '&quick=1' : ''}`);
+      await page.goto(`${new URL('/bench/page.html', server.url)}?threads=${threads}&dtype=${dtype}&variant=${variant}${quick ? '&quick=1' : ''}`);
       await page.waitForFunction(() => window.__done === true, null, { timeout: 20 * 60 * 1000, polling: 500 });
       const { results, error } = await page.evaluate(() => ({ results: window.__results, error: window.__error }));
       await context.close();
@@ -137,7 +140,7 @@ function peerBench() {
 
 // Measured as tools/build.sh and ../shared/peerbench measure them: gzip -9.
 function sizes() {
-  return ['bert-wasm-simd.wasm', 'bert-wasm-simd-threads.wasm'].map((file) => {
+  return ['simd', 'simd-threads', 'relaxed', 'relaxed-threads'].map((variant) => `bert-wasm-${variant}.wasm`).map((file) => {
     const path = join(root, 'dist/wasm', file);
     return { file, bytes: readFileSync(path).length, gzip_bytes: Number(sh(`gzip -9 -c ${path} | wc -c`)) };
   });
@@ -159,24 +162,34 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
   }
   lines.push('', '| where | dtype | threads | T=16 | T=128 | T=512 | ' + (peers.length ? 'ORT-web T=16 | T=128 | T=512 | ratio 16 | 128 | 512 |' : ''));
   lines.push('|---|---|---:|---:|---:|---:|' + (peers.length ? '---:|---:|---:|---:|---:|---:|' : ''));
-  const browser = (where) => (where === 'Node' ? 'Node' : 'Chrome');
-  for (const where of ['Node', 'Chromium']) {
+  // Rows: Node (SIMD128), Chromium with each instruction set's build.
+  const places = [
+    { where: 'Node', env: 'Node', isa: 'simd' },
+    { where: 'Chromium', env: 'Chrome', isa: 'simd' },
+    { where: 'Chromium', env: 'Chrome', isa: 'relaxed' },
+  ];
+  const ofPlace = (place) => (r) => r.env.includes(place.env) && r.backend?.startsWith(`wasm (${place.isa}`);
+  for (const place of places) {
     for (const dtype of DTYPES) {
       for (const threads of [1, 2]) {
-        const mine = (t) => ours.find((r) => r.env.includes(browser(where)) && r.dtype === dtype && r.threads === threads && r.seq === t);
+        const mine = (t) => ours.find((r) => ofPlace(place)(r) && r.dtype === dtype && r.threads === threads && r.seq === t);
         const model = dtype === 'q8' ? 'model_int8.onnx' : 'model.onnx';
         const peer = (t) =>
-          peers.find((r) => r.runtime === 'onnxruntime-web' && (where === 'Node' ? !r.browser : !!r.browser) && r.threads === threads && r.seq === t && r.model === model);
-        let row = `| ${where} | ${dtype} | ${threads} | ${ms(mine(16))} | ${ms(mine(128))} | ${ms(mine(512))} |`;
+          peers.find((r) => r.runtime === 'onnxruntime-web' && (place.where === 'Node' ? !r.browser : !!r.browser) && r.threads === threads && r.seq === t && r.model === model);
+        let row = `| ${place.where} (${place.isa}) | ${dtype} | ${threads} | ${ms(mine(16))} | ${ms(mine(128))} | ${ms(mine(512))} |`;
         if (peers.length) row += ` ${ms(peer(16))} | ${ms(peer(128))} | ${ms(peer(512))} | ${ratio(mine(16), peer(16))} | ${ratio(mine(128), peer(128))} | ${ratio(mine(512), peer(512))} |`;
         lines.push(row);
       }
     }
   }
-  const at = (where, dtype, threads) => ours.find((r) => r.env.includes(browser(where)) && r.dtype === dtype && r.threads === threads && r.seq === 128);
+  const at = (place, dtype, threads) => ours.find((r) => ofPlace(place)(r) && r.dtype === dtype && r.threads === threads && r.seq === 128);
+  const [node, chromium, relaxed] = places;
   const times = (a, b) => (a && b ? `${(a.median_ms / b.median_ms).toFixed(2)}× (mins ${(a.min_ms / b.min_ms).toFixed(2)}×)` : '–');
-  lines.push('', `2 threads vs 1 at T=128, fp32 (medians): Node ${times(at('Node', 'fp32', 1), at('Node', 'fp32', 2))}, Chromium ${times(at('Chromium', 'fp32', 1), at('Chromium', 'fp32', 2))}.`);
-  lines.push(`q8 vs fp32 at T=128, 2 threads: Node ${times(at('Node', 'fp32', 2), at('Node', 'q8', 2))}, Chromium ${times(at('Chromium', 'fp32', 2), at('Chromium', 'q8', 2))}.`);
+  lines.push('', `2 threads vs 1 at T=128, fp32 (medians): Node ${times(at(node, 'fp32', 1), at(node, 'fp32', 2))}, Chromium ${times(at(chromium, 'fp32', 1), at(chromium, 'fp32', 2))}.`);
+  lines.push(`q8 vs fp32 at T=128, 2 threads: Node ${times(at(node, 'fp32', 2), at(node, 'q8', 2))}, Chromium ${times(at(chromium, 'fp32', 2), at(chromium, 'q8', 2))}.`);
+  for (const dtype of DTYPES) {
+    lines.push(`Relaxed SIMD vs SIMD128 in Chromium at T=128, ${dtype}: 1 thread ${times(at(chromium, dtype, 1), at(relaxed, dtype, 1))}, 2 threads ${times(at(chromium, dtype, 2), at(relaxed, dtype, 2))}.`);
+  }
 
   lines.push('', 'GEMM (LinearForward: packed weights; f32 4x8 SIMD128 microkernel, q8 4x8 int8 microkernel with int16 dot products), GFLOP/s (q8: GOP/s) median / best', '');
   lines.push('| shape (M x K x N) | dtype | native 1t | wasm 1t (Node) | wasm 2t (Node) |', '|---|---|---:|---:|---:|');
@@ -210,9 +223,9 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
   for (const r of engine.filter((x) => x.bench === 'quantize')) {
     lines.push(`- npx bert-wasm quantize: ${r.ms} ms; model.safetensors ${r.f32_bytes.toLocaleString('en')} -> ${r.q8_bytes.toLocaleString('en')} bytes (${((100 * r.q8_bytes) / r.f32_bytes).toFixed(1)}%)`);
   }
-  for (const r of ours.filter((x) => x.seq === 16)) lines.push(`- JS API, ${r.env}, ${r.dtype}, ${r.threads} thread(s): load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms${r.peak_rss_mb ? `, process RSS ${r.peak_rss_mb} MB` : ''}`);
+  for (const r of ours.filter((x) => x.seq === 16)) lines.push(`- JS API, ${r.env}, ${r.backend}, ${r.dtype}, ${r.threads} thread(s): load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms${r.peak_rss_mb ? `, process RSS ${r.peak_rss_mb} MB` : ''}`);
   for (const r of ours.filter((x) => x.kind === 'load-overhead')) {
-    lines.push(`- ${r.env}, ${r.dtype}, ${r.threads} thread(s), cache off: fetching and reading the files ${r.fetch_ms} ms, load() ${r.load_ms} ms: ${r.overhead_ms} ms beyond the download`);
+    lines.push(`- ${r.env}, ${r.variant}, ${r.dtype}, ${r.threads} thread(s), cache off: fetching and reading the files ${r.fetch_ms} ms, load() ${r.load_ms} ms: ${r.overhead_ms} ms beyond the download`);
   }
 
   lines.push('', 'Accuracy against torch (float32) over every position of the token pattern: max |logit difference|, mean KL(torch || ours) of the softmax, share of positions with the same top-1 token and the same top-5 set', '');
