@@ -110,6 +110,7 @@ export class BertModel {
       if (signal?.aborted) throw new BertError('E_ABORTED', 'model load aborted');
       unwrap(model.finish());
       await files.cached();  // once load resolves, the files are kept: the app may go offline
+      if (signal?.aborted) throw new BertError('E_ABORTED', 'model load aborted');
       const about = model.info();
       return new BertModel(engine, model, { variant: started, threads: model.threads(), ...about, tasks: supportedTasks(about) });
     } catch (error) {

@@ -82,7 +82,7 @@ const RELAXED_PROBE = new Uint8Array([
   0x03, 0x02, 0x01, 0x00,  // one function of type 0
   0x0a, RELAXED_BODY.length + 2, 0x01, RELAXED_BODY.length, ...RELAXED_BODY,
 ]);
-let relaxedWorks;  // false once a relaxed engine failed its self-test here
+let relaxedWorks;  // false once a relaxed engine failed to start or its self-test, in this realm
 
 /** The variant a load gets by default: relaxed SIMD where it validates (and has not failed), threaded
  * when more than one thread is wanted and possible. */
@@ -112,23 +112,30 @@ async function sameOriginUrl(url) {
 /**
  * Instantiates one engine (its own memory and, for threads, its own worker pool). The engine first
  * checks its kernels against their references (an engine may compile relaxed SIMD wrongly: Node 20's
- * baseline compiler drops the 8-bit dot's accumulator); one that fails is E_WASM, and later default
- * loads take the SIMD128 build.
+ * baseline compiler drops the 8-bit dot's accumulator); one that fails, or does not start, is E_WASM,
+ * and later default loads take the SIMD128 build.
  * @returns {Promise<object>} the Emscripten module
  */
 export async function startEngine(variant, threads, assetBase) {
+  const options = { pthreadPoolSize: Math.max(0, threads - 1) };
   let engine;
+  let works = false;
   try {
-    engine = await host.createEngine(variantUrls(variant, assetBase), { pthreadPoolSize: Math.max(0, threads - 1) });
+    engine = await host.createEngine(variantUrls(variant, assetBase), options);
+    works = engine.microkernelsWork();
   } catch (error) {
+    // The threaded glue starts its pool before the module compiles: end it (the options object is the
+    // Emscripten module, which post.js gave terminateWorkers).
+    options.terminateWorkers?.();
+    if (variant.startsWith('relaxed')) relaxedWorks = false;
     const where = assetBase === undefined ? '' : ` from ${assetBase}`;
     throw new BertError('E_WASM', `could not start the ${variant} WebAssembly engine${where}: ${error?.message ?? error}`, {
       cause: error,
     });
   }
-  if (!engine.microkernelsWork()) {
+  if (!works) {
     engine.terminateWorkers();
-    relaxedWorks = false;
+    if (variant.startsWith('relaxed')) relaxedWorks = false;
     throw new BertError('E_WASM', `the ${variant} WebAssembly engine computes wrongly on this host (its kernels failed their self-test)`);
   }
   return engine;

@@ -79,6 +79,20 @@ test('without relaxed SIMD a load takes a SIMD128 build, and asking for a relaxe
   again.dispose();
 });
 
+test('a threaded build that cannot start ends its workers: the process exits', async () => {
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    import { BertModel } from './dist/node.js';
+    const error = await BertModel.load(${JSON.stringify(modelDir('tiny-random'))}, { variant: 'relaxed-threads', threads: 2 }).catch((e) => e);
+    console.log(error.code);
+  `], { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20000);  // workers left running would hold it open
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  clearTimeout(timer);
+  expect({ code, stdout }).toEqual({ code: 0, stdout: 'E_WASM\n' });
+}, 30000);
+
 test('with relaxed SIMD, loads take the relaxed builds and answer every task as SIMD128 does', async () => {
   const rows = await withRelaxedSimd(SCRIPT(CALLS, ['simd', 'relaxed', 'relaxed-threads', 'default']));
   expect(rows).toHaveLength(CALLS.length);

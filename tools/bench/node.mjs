@@ -6,6 +6,7 @@ const [dir, threads, dtype] = process.argv.slice(2);
 const rows = await benchBertWasm(BertModel, dir, {
   threads: Number(threads),
   dtype,
+  variant: Number(threads) > 1 ? 'simd-threads' : 'simd',  // the report's Node rows are SIMD128's
   quick: process.argv.includes('--quick'),
   env: `Node ${process.version}`,
 });
