@@ -107,7 +107,6 @@ export class BertModel {
       model = new engine.WasmModel();
       unwrap(model.begin(files.texts, threadCount, weights.size ?? -1, dtype ?? ''));
       await streamToEngine(weights, engine, (ptr, length) => unwrap(model.write(ptr, length)), files.onBytes);
-      if (signal?.aborted) throw new BertError('E_ABORTED', 'model load aborted');
       unwrap(model.finish());
       await files.cached();  // once load resolves, the files are kept: the app may go offline
       if (signal?.aborted) throw new BertError('E_ABORTED', 'model load aborted');

@@ -117,15 +117,14 @@ async function sameOriginUrl(url) {
  * @returns {Promise<object>} the Emscripten module
  */
 export async function startEngine(variant, threads, assetBase) {
+  // The options object becomes the Emscripten module (post.js gives it terminateWorkers), so a failure
+  // at any step can end the pool: the threaded glue starts it before the module compiles.
   const options = { pthreadPoolSize: Math.max(0, threads - 1) };
-  let engine;
-  let works = false;
   try {
-    engine = await host.createEngine(variantUrls(variant, assetBase), options);
-    works = engine.microkernelsWork();
+    const engine = await host.createEngine(variantUrls(variant, assetBase), options);
+    if (!engine.microkernelsWork()) throw new Error('it computes wrongly on this host (its kernels failed their self-test)');
+    return engine;
   } catch (error) {
-    // The threaded glue starts its pool before the module compiles: end it (the options object is the
-    // Emscripten module, which post.js gave terminateWorkers).
     options.terminateWorkers?.();
     if (variant.startsWith('relaxed')) relaxedWorks = false;
     const where = assetBase === undefined ? '' : ` from ${assetBase}`;
@@ -133,10 +132,4 @@ export async function startEngine(variant, threads, assetBase) {
       cause: error,
     });
   }
-  if (!works) {
-    engine.terminateWorkers();
-    if (variant.startsWith('relaxed')) relaxedWorks = false;
-    throw new BertError('E_WASM', `the ${variant} WebAssembly engine computes wrongly on this host (its kernels failed their self-test)`);
-  }
-  return engine;
 }

@@ -7,20 +7,29 @@ import { spawn } from 'node:child_process';
 import { BertModel } from '../../dist/node.js';
 import { bertError, modelDir, REPO } from './helpers.js';
 
-// Runs an ES module in a child Node with relaxed SIMD on; resolves to what it printed, parsed.
-function withRelaxedSimd(source) {
+// Runs an ES module in a child Node (with `flags`) from the repo's root; resolves to {code, stdout,
+// stderr}. A child still running after `limitMs` is killed (code null).
+function runNode(flags, source, limitMs = 100000) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', source], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(process.execPath, [...flags, '--input-type=module', '-e', source], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout)) : reject(new Error(`exit ${code}: ${stderr.slice(0, 2000)}`))));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
+}
+
+// Runs an ES module in a child Node with relaxed SIMD on; resolves to what it printed, parsed.
+async function withRelaxedSimd(source) {
+  const { code, stdout, stderr } = await runNode(['--experimental-wasm-relaxed-simd'], source);
+  if (code !== 0) throw new Error(`exit ${code}: ${stderr.slice(0, 2000)}`);
+  return JSON.parse(stdout);
 }
 
 // Every task head of the shared checkpoints, f32 and q8: [checkpoint, load options, method, arguments].
@@ -80,16 +89,12 @@ test('without relaxed SIMD a load takes a SIMD128 build, and asking for a relaxe
 });
 
 test('a threaded build that cannot start ends its workers: the process exits', async () => {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', `
+  // Workers left running would hold the child open until it is killed.
+  const { code, stdout } = await runNode([], `
     import { BertModel } from './dist/node.js';
     const error = await BertModel.load(${JSON.stringify(modelDir('tiny-random'))}, { variant: 'relaxed-threads', threads: 2 }).catch((e) => e);
     console.log(error.code);
-  `], { cwd: REPO, stdio: ['ignore', 'pipe', 'ignore'] });
-  let stdout = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20000);  // workers left running would hold it open
-  const code = await new Promise((resolve) => child.on('close', resolve));
-  clearTimeout(timer);
+  `, 20000);
   expect({ code, stdout }).toEqual({ code: 0, stdout: 'E_WASM\n' });
 }, 30000);
 
