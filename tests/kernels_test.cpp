@@ -5,11 +5,13 @@
 #include <chrono>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <utility>
 #include <random>
 #include <span>
 #include <thread>
+#include <tuple>
 
 #include "nn/attention.h"
 #include "kernels/gemm.h"
@@ -90,7 +92,7 @@ TEST(LinearForward, SimdEqualsScalarKernelAcrossTasks) {
   std::vector<float> simd(static_cast<size_t>(m) * n), scalar(simd.size());
   ThreadPool pool(2);
   LinearForward(pool, m, a.data(), k, linear, simd.data(), n);
-  LinearForward(pool, m, a.data(), k, linear, scalar.data(), n, Epilogue::kNone, nullptr, GemmF32_4x8_Scalar);
+  LinearForward(pool, m, a.data(), k, linear, scalar.data(), n, Epilogue::kNone, nullptr, Kernels::kReference);
   EXPECT_EQ(simd, scalar);
   EXPECT_LE(MaxAbsDiff(simd, ReferenceLinear(m, n, k, a, w, bias)), 1e-3);
 }
@@ -179,26 +181,47 @@ TEST(QuantizeRow, RoundsToTheNearestStepOfMaxOver127) {
   EXPECT_EQ(std::vector<int8_t>(q.begin(), q.begin() + 3), (std::vector<int8_t>{0, 0, 0}));
 }
 
-// Tile t, pair step p, lane i holds row 4t + min(i, last row)'s values 2p and 2p + 1 quantized with that
-// row's own scale; k odd pads the last pair with 0.
-TEST(QuantizeRows, MatchQuantizeRowInTheTileLayout) {
-  for (int m : kSizesM) {
-    for (int k : {1, 3, 8, 9, 67}) {
-      const size_t lda = static_cast<size_t>(k) + 3;
-      auto a = Random(static_cast<size_t>(m) * lda, 40, 3.0f);
-      a[0] = 0;  // rows with exact zeros and ties
-      std::vector<int16_t> tiles(PackedRowsQ8Size(m, k), 999);
-      std::vector<float> scales((m + kGemmMR - 1) / kGemmMR * kGemmMR);
-      QuantizeRowsQ8(m, k, a.data(), lda, tiles.data(), scales.data());
-      const int pairs = (k + 1) / 2;
-      for (int t = 0; t * kGemmMR < m; ++t) {
-        for (int i = 0; i < kGemmMR; ++i) {
-          const int row = std::min(t * kGemmMR + i, m - 1);
-          std::vector<int8_t> q(static_cast<size_t>(k));
-          ASSERT_EQ(scales[t * kGemmMR + i], QuantizeRowQ8(k, a.data() + row * lda, q.data()));
-          for (int p = 0; p < 2 * pairs; ++p) {
-            const int16_t got = tiles[(static_cast<size_t>(t) * pairs + p / 2) * 2 * kGemmMR + 2 * i + p % 2];
-            ASSERT_EQ(got, p < k ? q[p] : 0) << m << " " << k << " row " << row << " k " << p;
+// What a packed row tile holds, as QuantizeRowQ8 gives each row: value `p` of row `i` of tile `t`.
+using RowTileValue = int (*)(const int8_t* tiles, int k, int t, int i, int p);
+
+// c2: tile t, pair step p/2, lane i holds values p and p + 1 as int16.
+int C2Value(const int8_t* tiles, int k, int t, int i, int p) {
+  int16_t v;
+  std::memcpy(&v, tiles + PackedRowsQ8C2Size(kGemmMR, k) * t + (p / 2) * 4 * kGemmMR + 4 * i + 2 * (p % 2), sizeof v);
+  return v;
+}
+
+// c4: tile t, group p/4 holds 4 bytes per row of the positive part, then 4 per row of the negative part.
+int C4Value(const int8_t* tiles, int k, int t, int i, int p) {
+  const int8_t* group = tiles + PackedRowsQ8C4Size(kGemmMR, k) * t + (p / 4) * 8 * kGemmMR + 4 * i + p % 4;
+  EXPECT_TRUE(group[0] == 0 || group[4 * kGemmMR] == 0) << "one part of each value is 0";
+  EXPECT_GE(std::min(group[0], group[4 * kGemmMR]), 0) << "both parts are 7-bit";
+  return group[0] - group[4 * kGemmMR];
+}
+
+// Every row of every tile (rows past m repeat the last) holds its values quantized with the row's own scale;
+// k's padding holds 0.
+TEST(QuantizeRows, MatchQuantizeRowInEachTileLayout) {
+  const std::tuple<GemmQ8, RowTileValue, int> layouts[] = {{kGemmQ8C2, C2Value, 2}, {kGemmQ8C4, C4Value, 4}};
+  for (const auto& [gemm, value, step] : layouts) {
+    for (int m : kSizesM) {
+      for (int k : {1, 3, 8, 9, 16, 67}) {
+        const size_t lda = static_cast<size_t>(k) + 3;
+        auto a = Random(static_cast<size_t>(m) * lda, 40, 3.0f);
+        a[0] = 0;  // rows with exact zeros and ties
+        std::vector<int8_t> tiles(gemm.packed_rows_size(m, k), 99);
+        std::vector<float> scales((m + kGemmMR - 1) / kGemmMR * kGemmMR);
+        gemm.quantize_rows(m, k, a.data(), lda, tiles.data(), scales.data());
+        const int padded = (k + step - 1) / step * step;
+        for (int t = 0; t * kGemmMR < m; ++t) {
+          for (int i = 0; i < kGemmMR; ++i) {
+            const int row = std::min(t * kGemmMR + i, m - 1);
+            std::vector<int8_t> q(static_cast<size_t>(k));
+            ASSERT_EQ(scales[t * kGemmMR + i], QuantizeRowQ8(k, a.data() + row * lda, q.data()));
+            for (int p = 0; p < padded; ++p) {
+              ASSERT_EQ(value(tiles.data(), k, t, i, p), p < k ? q[p] : 0)
+                  << "c" << step << " " << m << " " << k << " row " << row << " k " << p;
+            }
           }
         }
       }
@@ -206,24 +229,34 @@ TEST(QuantizeRows, MatchQuantizeRowInTheTileLayout) {
   }
 }
 
-TEST(GemmQ8, WasmSimdMatchesScalarAndStaysWithinTheQuantizationBound) {
+// Both q8 GEMMs compute exact int32 sums with the same f32 epilogue: each equals its scalar reference and
+// the other bit for bit (the relaxed kernel runs natively on its instruction's meaning for 7-bit operands).
+TEST(GemmQ8, KernelsMatchTheirReferencesEachOtherAndTheQuantizationBound) {
   ThreadPool pool(1);
   for (int m : kSizesM) {
     for (int n : kSizesN) {
-      for (int k : {1, 3, 16, 67, 768}) {
+      for (int k : {1, 3, 5, 16, 67, 768}) {
         const auto a = Random(static_cast<size_t>(m) * k, 41), w = Random(static_cast<size_t>(n) * k, 42, 0.05f),
                    bias = Random(static_cast<size_t>(n), 43);
         const Q8Weights q = QuantizeRows(n, k, w);
-        const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data());
-        std::vector<float> simd(static_cast<size_t>(m) * n, 1e30f), scalar = simd;
-        LinearForward(pool, m, a.data(), k, linear, simd.data(), n);
-        LinearForward(pool, m, a.data(), k, linear, scalar.data(), n, Epilogue::kNone, nullptr, GemmF32_4x8_Scalar,
-                      GemmQ8_4x8_Scalar);
-        ASSERT_EQ(simd, scalar) << m << "x" << n << "x" << k;  // exact int32 sums, the same f32 epilogue
+        std::vector<float> c2;
+        for (const GemmQ8* gemm : {&kGemmQ8C2, &kGemmQ8C4}) {
+          const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data(), *gemm);
+          std::vector<float> fast(static_cast<size_t>(m) * n, 1e30f), reference = fast;
+          LinearForward(pool, m, a.data(), k, linear, fast.data(), n);
+          LinearForward(pool, m, a.data(), k, linear, reference.data(), n, Epilogue::kNone, nullptr,
+                        Kernels::kReference);
+          ASSERT_EQ(fast, reference) << m << "x" << n << "x" << k;
+          if (c2.empty()) {
+            c2 = fast;
+          } else {
+            ASSERT_EQ(fast, c2) << m << "x" << n << "x" << k;
+          }
+        }
         const auto exact = ReferenceLinear(m, n, k, a, w, bias);
         for (int i = 0; i < m; ++i) {
           for (int j = 0; j < n; ++j) {
-            ASSERT_LE(std::abs(simd[i * n + j] - exact[i * n + j]), Q8ErrorBound(i, j, k, a, w))
+            ASSERT_LE(std::abs(c2[i * n + j] - exact[i * n + j]), Q8ErrorBound(i, j, k, a, w))
                 << m << "x" << n << "x" << k << " at " << i << "," << j;
           }
         }
@@ -238,17 +271,19 @@ TEST(GemmQ8, ThreadsAndEpiloguesGiveTheSingleThreadResults) {
   const auto a = Random(static_cast<size_t>(m) * k, 44), w = Random(static_cast<size_t>(n) * k, 45, 0.05f),
              bias = Random(static_cast<size_t>(n), 46), residual = Random(static_cast<size_t>(m) * n, 47);
   const Q8Weights q = QuantizeRows(n, k, w);
-  const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data());
-  ThreadPool one(1), three(3);
-  for (Epilogue e : {Epilogue::kNone, Epilogue::kGelu, Epilogue::kAddResidual}) {
-    std::vector<float> single(static_cast<size_t>(m) * n), threaded(single.size());
-    LinearForward(one, m, a.data(), k, linear, single.data(), n, e, residual.data());
-    LinearForward(three, m, a.data(), k, linear, threaded.data(), n, e, residual.data());
-    EXPECT_EQ(single, threaded);
-    if (e == Epilogue::kAddResidual) {
-      std::vector<float> plain(single.size());
-      LinearForward(one, m, a.data(), k, linear, plain.data(), n);
-      for (size_t i = 0; i < plain.size(); ++i) ASSERT_EQ(single[i], plain[i] + residual[i]);
+  for (const GemmQ8* gemm : {&kGemmQ8C2, &kGemmQ8C4}) {
+    const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data(), *gemm);
+    ThreadPool one(1), three(3);
+    for (Epilogue e : {Epilogue::kNone, Epilogue::kGelu, Epilogue::kAddResidual}) {
+      std::vector<float> single(static_cast<size_t>(m) * n), threaded(single.size());
+      LinearForward(one, m, a.data(), k, linear, single.data(), n, e, residual.data());
+      LinearForward(three, m, a.data(), k, linear, threaded.data(), n, e, residual.data());
+      EXPECT_EQ(single, threaded);
+      if (e == Epilogue::kAddResidual) {
+        std::vector<float> plain(single.size());
+        LinearForward(one, m, a.data(), k, linear, plain.data(), n);
+        for (size_t i = 0; i < plain.size(); ++i) ASSERT_EQ(single[i], plain[i] + residual[i]);
+      }
     }
   }
 }

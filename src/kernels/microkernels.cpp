@@ -32,17 +32,18 @@ bool MicrokernelsSelfTest() {
   GemmF32_4x8_Scalar(kGemmMR, kGemmNR, k, rows.data(), packed.data(), want.data(), kGemmNR);
   if (!Close(got, want)) return false;
 
-  std::vector<int8_t> w_q8(w.size()), panel(PackedWeightsQ8Size(kGemmNR, k));
+  const GemmQ8& q8 = *kMicrokernels.gemm_q8;
+  std::vector<int8_t> w_q8(w.size()), panel(q8.packed_weights_size(kGemmNR, k));
   std::vector<float> w_scales(kGemmNR);
   for (int j = 0; j < kGemmNR; ++j) w_scales[j] = QuantizeRowQ8(k, w.data() + j * k, w_q8.data() + j * k);
-  PackWeightsQ8(kGemmNR, k, w_q8.data(), k, panel.data());
-  std::vector<int16_t> rows_q8(PackedRowsQ8Size(kGemmMR, k));
+  q8.pack_weights(kGemmNR, k, w_q8.data(), k, panel.data());
+  std::vector<int8_t> rows_q8(q8.packed_rows_size(kGemmMR, k));
   std::vector<float> a_scales(kGemmMR);
-  QuantizeRowsQ8(kGemmMR, k, a.data(), k, rows_q8.data(), a_scales.data());
-  kMicrokernels.gemm_q8(kGemmMR, kGemmNR, k, rows_q8.data(), a_scales.data(), panel.data(), w_scales.data(),
-                        bias.data(), got.data(), kGemmNR);
-  GemmQ8_4x8_Scalar(kGemmMR, kGemmNR, k, rows_q8.data(), a_scales.data(), panel.data(), w_scales.data(), bias.data(),
-                    want.data(), kGemmNR);
+  q8.quantize_rows(kGemmMR, k, a.data(), k, rows_q8.data(), a_scales.data());
+  q8.kernel(kGemmMR, kGemmNR, k, rows_q8.data(), a_scales.data(), panel.data(), w_scales.data(), bias.data(),
+            got.data(), kGemmNR);
+  q8.reference(kGemmMR, kGemmNR, k, rows_q8.data(), a_scales.data(), panel.data(), w_scales.data(), bias.data(),
+               want.data(), kGemmNR);
   return Close(got, want);
 }
 

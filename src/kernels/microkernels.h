@@ -11,20 +11,20 @@ namespace bert {
 struct Microkernels {
   const char* isa;  // "relaxed-simd" or "simd128"
   GemmMicrokernel gemm_f32;
-  GemmQ8Microkernel gemm_q8;
+  const GemmQ8* gemm_q8;  // with the packings it reads
 };
 
 #if defined(__wasm_relaxed_simd__) && __clang_major__ < 16
 #error "relaxed SIMD needs LLVM 16 or later (LLVM 14 emits pre-standard opcodes): see tools/build.sh"
 #elif defined(__wasm_relaxed_simd__)
-inline constexpr Microkernels kMicrokernels{"relaxed-simd", GemmF32_4x8_WasmRelaxed, GemmQ8_4x8_WasmSimd};
+inline constexpr Microkernels kMicrokernels{"relaxed-simd", GemmF32_4x8_WasmRelaxed, &kGemmQ8C4};
 #else
-inline constexpr Microkernels kMicrokernels{"simd128", GemmF32_4x8_WasmSimd, GemmQ8_4x8_WasmSimd};
+inline constexpr Microkernels kMicrokernels{"simd128", GemmF32_4x8_WasmSimd, &kGemmQ8C2};
 #endif
 
 // Runs this build's microkernels on a fixed product and compares them with the scalar references: false
 // when the engine computes an instruction wrongly. (Node 20's baseline compiler gets relaxed SIMD's 8-bit
-// dot wrong, for one; no kernel uses that instruction yet.)
+// dot wrong: it drops the accumulator.)
 bool MicrokernelsSelfTest();
 
 }  // namespace bert

@@ -1,8 +1,13 @@
 // 8-bit GEMM kernels (q8): int8 weights quantized per row of W, i.e. per output (one f32 scale each), activations
-// quantized per row at run time, products summed in int32 and scaled back to f32 in the epilogue. The
-// baseline WebAssembly SIMD has no 8-bit dot product: operands are widened to int16 and multiplied by
-// i32x4.dot_i16x8_s, two k steps per lane. The tiling follows the f32 GEMM (gemm.h): panels of kGemmNR
-// columns, tiles of kGemmMR rows.
+// quantized per row at run time, products summed in int32 and scaled back to f32 in the epilogue. Two kernels
+// compute the same int32 sums, so they give the same answers bit for bit; each reads its own packing:
+// - c2 (SIMD128): WebAssembly SIMD has no 8-bit dot product, so operands are widened to int16 and multiplied
+//   by i32x4.dot_i16x8_s, 2 k steps per 32-bit lane;
+// - c4 (relaxed SIMD): i32x4.relaxed_dot_i8x16_i7x16_add_s, 4 k steps per lane. Its second operand is 7-bit
+//   ([0, 127]: engines read it as signed or unsigned), so activations are split into their positive and
+//   negative parts, a = a+ - a-, and a . w = a+ . w + a- . (-w): two dot products, exact int32 sums.
+// The tiling follows the f32 GEMM (gemm.h): panels of kGemmNR columns, tiles of kGemmMR rows. Packed rows
+// are bytes whose layout belongs to the kernel.
 #pragma once
 
 #include <cstddef>
@@ -16,26 +21,52 @@ namespace bert {
 // row of zeros). Returns the scale.
 float QuantizeRowQ8(int k, const float* x, int8_t* q);
 
-// Weight panels: for each group of kGemmNR columns, each pair of k steps as 2 * kGemmNR bytes (column 0's
-// two weights, column 1's, ...); k is padded to even, n to whole panels, with zeros.
-size_t PackedWeightsQ8Size(int n, int k);
-void PackWeightsQ8(int n, int k, const int8_t* w, size_t ldw, int8_t* packed);
-
-// Activations: each kGemmMR-row tile as k/2 steps of kGemmMR int16 pairs (rows past m repeat the last),
-// with one scale per row into `scales` (padded the same way): the rows quantized per row.
-size_t PackedRowsQ8Size(int m, int k);  // int16 elements
-void QuantizeRowsQ8(int m, int k, const float* a, size_t lda, int16_t* packed, float* scales);
-
 // Microkernel: C[mr x nc] = (A_q * W_q^T) * a_scale[row] * w_scale[col] + bias[col], for one packed row
 // tile (`a`, `a_scales`) and one panel (`panel`, and its kGemmNR scales and biases).
-using GemmQ8Microkernel = void (*)(int mr, int nc, int k, const int16_t* a, const float* a_scales,
+using GemmQ8Microkernel = void (*)(int mr, int nc, int k, const int8_t* a, const float* a_scales,
                                    const int8_t* panel, const float* w_scales, const float* bias, float* c,
                                    size_t ldc);
 
-void GemmQ8_4x8_Scalar(int mr, int nc, int k, const int16_t* a, const float* a_scales, const int8_t* panel,
-                       const float* w_scales, const float* bias, float* c, size_t ldc);
-void GemmQ8_4x8_WasmSimd(int mr, int nc, int k, const int16_t* a, const float* a_scales, const int8_t* panel,
+// c2 packing. Weight panels: for each group of kGemmNR columns, each pair of k steps as 2 * kGemmNR bytes
+// (column 0's two weights, column 1's, ...); k is padded to even, n to whole panels, with zeros.
+// Activations: each kGemmMR-row tile as k/2 steps of kGemmMR int16 pairs (rows past m repeat the last),
+// with one scale per row into `scales` (padded the same way): the rows quantized per row.
+size_t PackedWeightsQ8C2Size(int n, int k);
+void PackWeightsQ8C2(int n, int k, const int8_t* w, size_t ldw, int8_t* packed);
+size_t PackedRowsQ8C2Size(int m, int k);  // bytes
+void QuantizeRowsQ8C2(int m, int k, const float* a, size_t lda, int8_t* packed, float* scales);
+void GemmQ8_4x8c2_Scalar(int mr, int nc, int k, const int8_t* a, const float* a_scales, const int8_t* panel,
                          const float* w_scales, const float* bias, float* c, size_t ldc);
+void GemmQ8_4x8c2_WasmSimd(int mr, int nc, int k, const int8_t* a, const float* a_scales, const int8_t* panel,
+                           const float* w_scales, const float* bias, float* c, size_t ldc);
+
+// c4 packing. Weight panels: for each group of kGemmNR columns, each group of 4 k steps as columns 0-3's four
+// weights, then columns 4-7's (two v128); k is padded to a multiple of 4, n to whole panels, with zeros.
+// Activations: each kGemmMR-row tile as k/4 groups of 4 rows x 4 bytes of a+ (max(q, 0)), then the same of
+// a- (max(-q, 0)), q as QuantizeRowQ8 gives it; scales as in c2.
+size_t PackedWeightsQ8C4Size(int n, int k);
+void PackWeightsQ8C4(int n, int k, const int8_t* w, size_t ldw, int8_t* packed);
+size_t PackedRowsQ8C4Size(int m, int k);  // bytes
+void QuantizeRowsQ8C4(int m, int k, const float* a, size_t lda, int8_t* packed, float* scales);
+void GemmQ8_4x8c4_Scalar(int mr, int nc, int k, const int8_t* a, const float* a_scales, const int8_t* panel,
+                         const float* w_scales, const float* bias, float* c, size_t ldc);
+void GemmQ8_4x8c4_WasmRelaxed(int mr, int nc, int k, const int8_t* a, const float* a_scales, const int8_t* panel,
+                              const float* w_scales, const float* bias, float* c, size_t ldc);
+
+// A q8 GEMM as a unit: a microkernel, its scalar reference, and the packings both read.
+struct GemmQ8 {
+  size_t (*packed_weights_size)(int n, int k);
+  void (*pack_weights)(int n, int k, const int8_t* w, size_t ldw, int8_t* packed);
+  size_t (*packed_rows_size)(int m, int k);
+  void (*quantize_rows)(int m, int k, const float* a, size_t lda, int8_t* packed, float* scales);
+  GemmQ8Microkernel kernel;
+  GemmQ8Microkernel reference;
+};
+
+inline constexpr GemmQ8 kGemmQ8C2{PackedWeightsQ8C2Size, PackWeightsQ8C2,     PackedRowsQ8C2Size,
+                                  QuantizeRowsQ8C2,      GemmQ8_4x8c2_WasmSimd, GemmQ8_4x8c2_Scalar};
+inline constexpr GemmQ8 kGemmQ8C4{PackedWeightsQ8C4Size, PackWeightsQ8C4,        PackedRowsQ8C4Size,
+                                  QuantizeRowsQ8C4,      GemmQ8_4x8c4_WasmRelaxed, GemmQ8_4x8c4_Scalar};
 
 // out[m][n] = dot(a[m], w[n]) * scales[n] + bias[n] for int8 rows W [n][k] read in place (the tied MLM
 // decoder of a q8 model: its word embeddings); the activations stay f32.

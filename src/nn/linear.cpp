@@ -81,15 +81,16 @@ Linear PackLinear(int n, int k, const float* weight, const float* bias) {
   return linear;
 }
 
-Linear PackLinearQ8(int n, int k, const int8_t* weight, const float* scales, const float* bias) {
+Linear PackLinearQ8(int n, int k, const int8_t* weight, const float* scales, const float* bias, const GemmQ8& gemm) {
   const size_t padded = static_cast<size_t>((n + kGemmNR - 1) / kGemmNR * kGemmNR);
   Linear linear;
   linear.n = n;
   linear.k = k;
-  linear.packed_q8.resize(PackedWeightsQ8Size(n, k));
+  linear.q8 = &gemm;
+  linear.packed_q8.resize(gemm.packed_weights_size(n, k));
   linear.scales.resize(padded);
   linear.bias.resize(padded);
-  PackWeightsQ8(n, k, weight, static_cast<size_t>(k), linear.packed_q8.data());
+  gemm.pack_weights(n, k, weight, static_cast<size_t>(k), linear.packed_q8.data());
   std::copy_n(scales, n, linear.scales.begin());
   if (bias) std::copy_n(bias, n, linear.bias.begin());
   return linear;
@@ -103,7 +104,7 @@ void GemmPacked(int m, int n, int k, const float* a, size_t lda, const float* pa
 }
 
 void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Linear& w, float* c, size_t ldc,
-                   Epilogue epilogue, const float* residual, GemmMicrokernel kernel, GemmQ8Microkernel q8_kernel) {
+                   Epilogue epilogue, const float* residual, Kernels kernels) {
   const int row_blocks = (m + kRowsPerTask - 1) / kRowsPerTask;
   const int panels = (w.n + kGemmNR - 1) / kGemmNR;
   const int col_blocks = (panels + kPanelsPerTask - 1) / kPanelsPerTask;
@@ -114,22 +115,24 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
   // A's rows are packed (q8: quantized) once, in parallel, into the calling thread's buffer (grown to the
   // largest layer once, then reused), and read by every task of their row block.
   if (w.quantized()) {
-    const size_t tile_size = PackedRowsQ8Size(kGemmMR, w.k);
-    const size_t panel_size = PackedWeightsQ8Size(kGemmNR, w.k);
-    thread_local std::vector<int16_t> rows;
+    const GemmQ8& gemm = *w.q8;
+    const GemmQ8Microkernel q8_kernel = kernels == Kernels::kFast ? gemm.kernel : gemm.reference;
+    const size_t tile_size = gemm.packed_rows_size(kGemmMR, w.k);
+    const size_t panel_size = gemm.packed_weights_size(kGemmNR, w.k);
+    thread_local std::vector<int8_t> rows;
     thread_local std::vector<float> row_scales;
-    rows.resize(std::max(rows.size(), PackedRowsQ8Size(m, w.k)));
+    rows.resize(std::max(rows.size(), gemm.packed_rows_size(m, w.k)));
     row_scales.resize(std::max(row_scales.size(), static_cast<size_t>(row_blocks) * kRowsPerTask));
-    int16_t* packed_rows = rows.data();
+    int8_t* packed_rows = rows.data();
     float* scales = row_scales.data();
     pool.Run(static_cast<size_t>(row_blocks), [&](size_t block, int) {
       const int row_begin = static_cast<int>(block) * kRowsPerTask;
-      QuantizeRowsQ8(std::min(kRowsPerTask, m - row_begin), w.k, a + row_begin * lda, lda,
-                     packed_rows + row_begin / kGemmMR * tile_size, scales + row_begin);
+      gemm.quantize_rows(std::min(kRowsPerTask, m - row_begin), w.k, a + row_begin * lda, lda,
+                         packed_rows + row_begin / kGemmMR * tile_size, scales + row_begin);
     });
     pool.Run(tasks, [&](size_t task, int) {
       const int row_begin = task_rows(task), panel_begin = task_panels(task);
-      const int16_t* block = packed_rows + row_begin / kGemmMR * tile_size;
+      const int8_t* block = packed_rows + row_begin / kGemmMR * tile_size;
       ForEachTile(row_begin, std::min(m, row_begin + kRowsPerTask), panel_begin,
                   std::min(panels, panel_begin + kPanelsPerTask), w.n, c, ldc, epilogue, residual,
                   [&](int p, int t, int mr, int nc, float* tile) {
@@ -141,6 +144,7 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
     return;
   }
 
+  const GemmMicrokernel kernel = kernels == Kernels::kFast ? kMicrokernels.gemm_f32 : GemmF32_4x8_Scalar;
   const size_t tile_size = static_cast<size_t>(kGemmMR) * w.k;
   thread_local std::vector<float> rows;
   rows.resize(std::max(rows.size(), PackedRowsSize(m, w.k)));

@@ -19,24 +19,29 @@ struct Linear {
   int n = 0;                       // outputs
   int k = 0;                       // inputs
   std::vector<float> packed;       // f32: PackWeightsNK panels, bias included
-  std::vector<int8_t> packed_q8;   // q8: PackWeightsQ8 panels
+  const GemmQ8* q8 = nullptr;      // q8: the GEMM whose packing packed_q8 holds
+  std::vector<int8_t> packed_q8;   // q8: its weight panels
   std::vector<float> scales, bias; // q8: per output, padded to whole panels
 
-  bool quantized() const { return !packed_q8.empty(); }
+  bool quantized() const { return q8 != nullptr; }
 };
 
 // Packs a PyTorch Linear weight [n][k] and bias[n] (bias may be null).
 Linear PackLinear(int n, int k, const float* weight, const float* bias);
-// The same from int8 rows [n][k] with one scale per row (QuantizeRowQ8's).
-Linear PackLinearQ8(int n, int k, const int8_t* weight, const float* scales, const float* bias);
+// The same from int8 rows [n][k] with one scale per row (QuantizeRowQ8's), for `gemm` (this build's).
+Linear PackLinearQ8(int n, int k, const int8_t* weight, const float* scales, const float* bias,
+                    const GemmQ8& gemm = *kMicrokernels.gemm_q8);
 
 enum class Epilogue { kNone, kGelu, kGeluTanh, kRelu, kAddResidual };
 Epilogue EpilogueFor(Activation act);
 
+// Which kernels compute a product: the fast ones, or their scalar references (the tests compare the two).
+enum class Kernels { kFast, kReference };
+
 // c[m x n] = epilogue(a[m x k] * W^T + bias). With kAddResidual, `residual` (row stride ldc) is added.
 void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Linear& w, float* c, size_t ldc,
                    Epilogue epilogue = Epilogue::kNone, const float* residual = nullptr,
-                   GemmMicrokernel kernel = kMicrokernels.gemm_f32, GemmQ8Microkernel q8_kernel = kMicrokernels.gemm_q8);
+                   Kernels kernels = Kernels::kFast);
 
 // The same product over raw packed panels (attention's per-head K and V), single-threaded; the rows
 // of A are packed into `rows_scratch` (PackedRowsSize(m, k) floats).
