@@ -191,7 +191,7 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
     lines.push(`Relaxed SIMD vs SIMD128 in Chromium at T=128, ${dtype}: 1 thread ${times(at(chromium, dtype, 1), at(relaxed, dtype, 1))}, 2 threads ${times(at(chromium, dtype, 2), at(relaxed, dtype, 2))}.`);
   }
 
-  lines.push('', 'GEMM (LinearForward: packed weights; f32 4x8 SIMD128 microkernel, q8 4x8 int8 microkernel with int16 dot products), GFLOP/s (q8: GOP/s) median / best', '');
+  lines.push('', 'GEMM (LinearForward: packed weights; f32 4x8 SIMD128 microkernel, q8 4x8c2 SIMD128 microkernel with int16 dot products), GFLOP/s (q8: GOP/s) median / best', '');
   lines.push('| shape (M x K x N) | dtype | native 1t | wasm 1t (Node) | wasm 2t (Node) |', '|---|---|---:|---:|---:|');
   const gemm = engine.filter((r) => r.bench === 'gemm');
   for (const g of gemm.filter((r) => r.where.startsWith('native'))) {
