@@ -45,6 +45,24 @@ inline v128_t Quantize8(const float* x, v128_t inv) {
   return wasm_i16x8_narrow_i32x4(wasm_i32x4_trunc_sat_f32x4(x0), wasm_i32x4_trunc_sat_f32x4(x1));
 }
 
+// Quantizes each row slot of each kGemmMR-row tile (rows past m repeat the last): stores the row's scale,
+// then `pack_row(x, inverse_scale, out)` writes its values from `out`, the slot's first byte (both
+// packings give each row 4 bytes per step).
+template <typename PackRow>
+void QuantizeRowTiles(int m, int k, const float* a, size_t lda, size_t tile_size, int8_t* packed, float* scales,
+                      PackRow pack_row) {
+  for (int m0 = 0; m0 < m; m0 += kGemmMR) {
+    const int mr = std::min(kGemmMR, m - m0);
+    int8_t* tile = packed + static_cast<size_t>(m0 / kGemmMR) * tile_size;
+    for (int r = 0; r < kGemmMR; ++r) {
+      const float* x = a + static_cast<size_t>(m0 + std::min(r, mr - 1)) * lda;
+      float inv;
+      scales[m0 + r] = RowScale(k, x, &inv);
+      pack_row(x, inv, tile + 4 * r);
+    }
+  }
+}
+
 // The epilogue of both kernels: C = acc * (a_scale[row] * w_scale[col]) + bias[col], for mr rows of
 // int32 accumulators (columns 0-3, 4-7).
 inline void StoreQ8Tile(const v128_t (&acc)[kGemmMR][2], int mr, int nc, const float* a_scales,
@@ -123,32 +141,23 @@ size_t PackedRowsQ8C2Size(int m, int k) {
 }
 
 void QuantizeRowsQ8C2(int m, int k, const float* a, size_t lda, int8_t* packed, float* scales) {
-  const size_t tile_size = PackedRowsQ8C2Size(kGemmMR, k);
-  for (int m0 = 0; m0 < m; m0 += kGemmMR) {
-    const int mr = std::min(kGemmMR, m - m0);
-    int8_t* tile = packed + static_cast<size_t>(m0 / kGemmMR) * tile_size;
-    for (int r = 0; r < kGemmMR; ++r) {
-      const float* x = a + static_cast<size_t>(m0 + std::min(r, mr - 1)) * lda;
-      float inv;
-      scales[m0 + r] = RowScale(k, x, &inv);
-      // Eight values (four pairs) at a time; each pair is one 32-bit lane of its k step.
-      int8_t* out = tile + 4 * r;
-      const v128_t vinv = wasm_f32x4_splat(inv);
-      int p = 0;
-      for (; p + 8 <= k; p += 8) {
-        const v128_t q = Quantize8(x + p, vinv);
-        int8_t* step = out + static_cast<size_t>(p / 2) * kPairStep;
-        wasm_v128_store32_lane(step, q, 0);
-        wasm_v128_store32_lane(step + kPairStep, q, 1);
-        wasm_v128_store32_lane(step + 2 * kPairStep, q, 2);
-        wasm_v128_store32_lane(step + 3 * kPairStep, q, 3);
-      }
-      for (; p < k + (k & 1); ++p) {
-        const int16_t q = p < k ? static_cast<int16_t>(RoundQ8(x[p] * inv)) : 0;
-        std::memcpy(out + static_cast<size_t>(p / 2) * kPairStep + 2 * (p & 1), &q, sizeof q);
-      }
+  QuantizeRowTiles(m, k, a, lda, PackedRowsQ8C2Size(kGemmMR, k), packed, scales, [k](const float* x, float inv, int8_t* out) {
+    // Eight values (four pairs) at a time; each pair is one 32-bit lane of its k step.
+    const v128_t vinv = wasm_f32x4_splat(inv);
+    int p = 0;
+    for (; p + 8 <= k; p += 8) {
+      const v128_t q = Quantize8(x + p, vinv);
+      int8_t* step = out + static_cast<size_t>(p / 2) * kPairStep;
+      wasm_v128_store32_lane(step, q, 0);
+      wasm_v128_store32_lane(step + kPairStep, q, 1);
+      wasm_v128_store32_lane(step + 2 * kPairStep, q, 2);
+      wasm_v128_store32_lane(step + 3 * kPairStep, q, 3);
     }
-  }
+    for (; p < k + (k & 1); ++p) {
+      const int16_t q = p < k ? static_cast<int16_t>(RoundQ8(x[p] * inv)) : 0;
+      std::memcpy(out + static_cast<size_t>(p / 2) * kPairStep + 2 * (p & 1), &q, sizeof q);
+    }
+  });
 }
 
 // The reference: exact int32 sums, then the same f32 epilogue as the SIMD kernel.
@@ -216,40 +225,30 @@ size_t PackedRowsQ8C4Size(int m, int k) {
 }
 
 void QuantizeRowsQ8C4(int m, int k, const float* a, size_t lda, int8_t* packed, float* scales) {
-  const size_t tile_size = PackedRowsQ8C4Size(kGemmMR, k);
-  const v128_t zero = wasm_i8x16_splat(0);
-  for (int m0 = 0; m0 < m; m0 += kGemmMR) {
-    const int mr = std::min(kGemmMR, m - m0);
-    int8_t* tile = packed + static_cast<size_t>(m0 / kGemmMR) * tile_size;
-    for (int r = 0; r < kGemmMR; ++r) {
-      const float* x = a + static_cast<size_t>(m0 + std::min(r, mr - 1)) * lda;
-      float inv;
-      scales[m0 + r] = RowScale(k, x, &inv);
-      // Sixteen values (four groups) at a time; each group is one 32-bit lane of a+ and one of a-.
-      int8_t* out = tile + 4 * r;
-      const v128_t vinv = wasm_f32x4_splat(inv);
-      int p = 0;
-      for (; p + 16 <= k; p += 16) {
-        const v128_t q = wasm_i8x16_narrow_i16x8(Quantize8(x + p, vinv), Quantize8(x + p + 8, vinv));
-        const v128_t pos = wasm_i8x16_max(q, zero), neg = wasm_i8x16_max(wasm_i8x16_neg(q), zero);
-        int8_t* group = out + static_cast<size_t>(p / 4) * kQuadStep;
-        wasm_v128_store32_lane(group, pos, 0);
-        wasm_v128_store32_lane(group + kQuadStep, pos, 1);
-        wasm_v128_store32_lane(group + 2 * kQuadStep, pos, 2);
-        wasm_v128_store32_lane(group + 3 * kQuadStep, pos, 3);
-        wasm_v128_store32_lane(group + kQuadStep / 2, neg, 0);
-        wasm_v128_store32_lane(group + kQuadStep / 2 + kQuadStep, neg, 1);
-        wasm_v128_store32_lane(group + kQuadStep / 2 + 2 * kQuadStep, neg, 2);
-        wasm_v128_store32_lane(group + kQuadStep / 2 + 3 * kQuadStep, neg, 3);
-      }
-      for (; p < (k + 3) / 4 * 4; ++p) {
-        const int q = p < k ? RoundQ8(x[p] * inv) : 0;
-        int8_t* byte = out + static_cast<size_t>(p / 4) * kQuadStep + (p & 3);
-        byte[0] = static_cast<int8_t>(std::max(q, 0));
-        byte[kQuadStep / 2] = static_cast<int8_t>(std::max(-q, 0));
-      }
+  QuantizeRowTiles(m, k, a, lda, PackedRowsQ8C4Size(kGemmMR, k), packed, scales, [k](const float* x, float inv, int8_t* out) {
+    // Sixteen values (four groups) at a time; each group is one 32-bit lane of a+ and one of a-.
+    const v128_t vinv = wasm_f32x4_splat(inv), zero = wasm_i8x16_splat(0);
+    int p = 0;
+    for (; p + 16 <= k; p += 16) {
+      const v128_t q = wasm_i8x16_narrow_i16x8(Quantize8(x + p, vinv), Quantize8(x + p + 8, vinv));
+      const v128_t pos = wasm_i8x16_max(q, zero), neg = wasm_i8x16_max(wasm_i8x16_neg(q), zero);
+      int8_t* group = out + static_cast<size_t>(p / 4) * kQuadStep;
+      wasm_v128_store32_lane(group, pos, 0);
+      wasm_v128_store32_lane(group + kQuadStep, pos, 1);
+      wasm_v128_store32_lane(group + 2 * kQuadStep, pos, 2);
+      wasm_v128_store32_lane(group + 3 * kQuadStep, pos, 3);
+      wasm_v128_store32_lane(group + kQuadStep / 2, neg, 0);
+      wasm_v128_store32_lane(group + kQuadStep / 2 + kQuadStep, neg, 1);
+      wasm_v128_store32_lane(group + kQuadStep / 2 + 2 * kQuadStep, neg, 2);
+      wasm_v128_store32_lane(group + kQuadStep / 2 + 3 * kQuadStep, neg, 3);
     }
-  }
+    for (; p < (k + 3) / 4 * 4; ++p) {
+      const int q = p < k ? RoundQ8(x[p] * inv) : 0;
+      int8_t* byte = out + static_cast<size_t>(p / 4) * kQuadStep + (p & 3);
+      byte[0] = static_cast<int8_t>(std::max(q, 0));
+      byte[kQuadStep / 2] = static_cast<int8_t>(std::max(-q, 0));
+    }
+  });
 }
 
 // The reference: exact int32 sums of a+ * w - a- * w, then the same f32 epilogue as the SIMD kernel.
