@@ -118,8 +118,9 @@ async function sameOriginUrl(url) {
  */
 export async function startEngine(variant, threads, assetBase) {
   // The options object becomes the Emscripten module (post.js gives it terminateWorkers), so a failure
-  // at any step can end the pool: the threaded glue starts it before the module compiles.
-  const options = { pthreadPoolSize: Math.max(0, threads - 1) };
+  // at any step can end the pool: the threaded glue starts it before the module compiles. A threaded
+  // build never finishes starting with an empty pool (Emscripten 3.1.6), so one thread still gets one.
+  const options = { pthreadPoolSize: Math.max(1, threads - 1) };
   try {
     const engine = await host.createEngine(variantUrls(variant, assetBase), options);
     if (!engine.microkernelsWork()) throw new Error('it computes wrongly on this host (its kernels failed their self-test)');

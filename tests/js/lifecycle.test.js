@@ -45,6 +45,8 @@ function runScript(name, source, limitMs = 15000) {
 test.each([
   ['default options (threads where available)', '{}'],
   ['simd-threads, 2 threads', "{ variant: 'simd-threads', threads: 2 }"],
+  // The threaded build on one thread once never finished starting (its pool was empty): exit 13.
+  ['simd-threads, 1 thread', "{ variant: 'simd-threads', threads: 1 }"],
   ['simd', "{ variant: 'simd' }"],
 ])('a script that loads a model with %s and never calls dispose() exits by itself', async (name, options) => {
   const result = await runScript(`no-dispose-${name.replace(/\W+/g, '-')}.mjs`, `
