@@ -101,15 +101,8 @@ void GemmF32_4x8_Scalar(int mr, int nc, int k, const float* a_packed, const floa
 
 namespace {
 
-// acc + x * y: a multiply then an add (SIMD128), or one fused multiply-add where the CPU has it (relaxed
-// SIMD: the engine may fuse; results then differ in the last bit, never more). Without relaxed SIMD
-// (natively, for the tests; SIMD128 builds never call it) the relaxed form is its deterministic meaning.
+// acc + x * y as a multiply then an add (SIMD128 has no FMA); relaxed builds use RelaxedMulAdd (simd.h).
 inline v128_t MulAdd(v128_t x, v128_t y, v128_t acc) { return wasm_f32x4_add(acc, wasm_f32x4_mul(x, y)); }
-#if defined(__wasm_relaxed_simd__)
-inline v128_t RelaxedMulAdd(v128_t x, v128_t y, v128_t acc) { return wasm_f32x4_relaxed_madd(x, y, acc); }
-#else
-inline v128_t RelaxedMulAdd(v128_t x, v128_t y, v128_t acc) { return MulAdd(x, y, acc); }
-#endif
 
 template <v128_t (*kMulAdd)(v128_t, v128_t, v128_t)>
 void GemmF32_4x8(int mr, int nc, int k, const float* a, const float* panel, float* c, size_t ldc) {

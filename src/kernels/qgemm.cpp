@@ -93,19 +93,6 @@ inline float ScaleQ8(int32_t acc, float a_scale, float w_scale, float bias) {
   return static_cast<float>(acc) * (a_scale * w_scale) + bias;
 }
 
-// acc + the 4-product dot of each 32-bit lane of a (int8) and b (7-bit, [0, 127]): relaxed SIMD's one
-// instruction in relaxed builds; natively (the tests; SIMD128 builds never call it) its meaning for b in
-// [0, 127], through int16 dot products.
-#if defined(__wasm_relaxed_simd__)
-inline v128_t RelaxedDotAdd(v128_t a, v128_t b, v128_t acc) { return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(a, b, acc); }
-#else
-inline v128_t RelaxedDotAdd(v128_t a, v128_t b, v128_t acc) {
-  const v128_t lo = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(a), wasm_i16x8_extend_low_i8x16(b));
-  const v128_t hi = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(a), wasm_i16x8_extend_high_i8x16(b));
-  return wasm_i32x4_add(acc, wasm_i32x4_add(wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6), wasm_i32x4_shuffle(lo, hi, 1, 3, 5, 7)));
-}
-#endif
-
 }  // namespace
 
 float QuantizeRowQ8(int k, const float* x, int8_t* q) {
@@ -274,7 +261,7 @@ void GemmQ8_4x8c4_WasmRelaxed(int mr, int nc, int k, const int8_t* a, const floa
   v128_t acc2_lo = acc0_lo, acc2_hi = acc0_lo, acc3_lo = acc0_lo, acc3_hi = acc0_lo;
   for (int g = (k + 3) / 4; g > 0; --g) {
     const v128_t w_lo = wasm_v128_load(panel), w_hi = wasm_v128_load(panel + 16);  // 8 columns x 4 k steps
-    const v128_t neg_lo = wasm_i8x16_neg(w_lo), neg_hi = wasm_i8x16_neg(w_hi);      // |w| <= 127: exact
+    const v128_t neg_lo = wasm_i8x16_neg(w_lo), neg_hi = wasm_i8x16_neg(w_hi);      // exact: w >= -127
     panel += 4 * kGemmNR;
     v128_t pos = wasm_v128_load32_splat(a), neg = wasm_v128_load32_splat(a + 16);
     acc0_lo = RelaxedDotAdd(neg_lo, neg, RelaxedDotAdd(w_lo, pos, acc0_lo));

@@ -43,12 +43,12 @@ function runScript(name, source, limitMs = 15000) {
 }
 
 test.each([
-  ['default options (threads where available)', '{}'],
-  ['simd-threads, 2 threads', "{ variant: 'simd-threads', threads: 2 }"],
+  ['default options (threads where available)', '{}', undefined],
+  ['simd-threads, 2 threads', "{ variant: 'simd-threads', threads: 2 }", 'simd-threads'],
   // The threaded build on one thread once never finished starting (its pool was empty): exit 13.
-  ['simd-threads, 1 thread', "{ variant: 'simd-threads', threads: 1 }"],
-  ['simd', "{ variant: 'simd' }"],
-])('a script that loads a model with %s and never calls dispose() exits by itself', async (name, options) => {
+  ['simd-threads, 1 thread', "{ variant: 'simd-threads', threads: 1 }", 'simd-threads'],
+  ['simd', "{ variant: 'simd' }", 'simd'],
+])('a script that loads a model with %s and never calls dispose() exits by itself', async (name, options, variant) => {
   const result = await runScript(`no-dispose-${name.replace(/\W+/g, '-')}.mjs`, `
     import { BertModel } from ${JSON.stringify(DIST)};
     const model = await BertModel.load(${JSON.stringify(TINY)}, ${options});
@@ -57,6 +57,7 @@ test.each([
   `);
   expect({ killed: result.killed, code: result.code }).toEqual({ killed: false, code: 0 });
   expect(JSON.parse(result.stdout).top).toBe('difficulty');
+  if (variant) expect(JSON.parse(result.stdout).variant).toBe(variant);
 }, 60000);
 
 test('loading and disposing models adds no process-wide listeners and no warnings', async () => {
