@@ -227,16 +227,30 @@ TensorMap ReadTensors(std::span<const uint8_t> file) {
   return tensors;
 }
 
+// Loads the tiny model's files with `weights` as its model.safetensors.
+Status LoadTinyWith(std::string weights, std::unique_ptr<Model>* model) {
+  Files files = TinyFiles();
+  files.weights = std::move(weights);
+  return Model::Load(files.view(), {}, model);
+}
+
+// The tiny checkpoint as `bert-wasm quantize` writes it.
+std::vector<uint8_t> TinyQ8File() {
+  const std::string& weights = TinyFiles().weights;
+  std::unique_ptr<Quantizer> quantizer;
+  std::vector<uint8_t> file;
+  EXPECT_TRUE(Quantizer::Create(TinyFiles().config, std::nullopt, &quantizer).ok());
+  EXPECT_TRUE(quantizer->Write({reinterpret_cast<const uint8_t*>(weights.data()), weights.size()}).ok());
+  EXPECT_TRUE(quantizer->Finish(&file).ok());
+  return file;
+}
+
 // A q8 checkpoint whose layer 0 key is F32 beside I8 query and value: refused by name, never packed as
 // if all three were int8 (which would read past the key's rows).
 TEST(ModelLoader, QueryKeyValueOfMixedDtypesAreRefused) {
   const std::string& weights = TinyFiles().weights;
   const std::span<const uint8_t> f32_file(reinterpret_cast<const uint8_t*>(weights.data()), weights.size());
-  std::unique_ptr<Quantizer> quantizer;
-  ASSERT_TRUE(Quantizer::Create(TinyFiles().config, std::nullopt, &quantizer).ok());
-  ASSERT_TRUE(quantizer->Write(f32_file).ok());
-  std::vector<uint8_t> q8_file;
-  ASSERT_TRUE(quantizer->Finish(&q8_file).ok());
+  const std::vector<uint8_t> q8_file = TinyQ8File();
   const TensorMap f32 = ReadTensors(f32_file), q8 = ReadTensors(q8_file);
   const std::string key = "bert.encoder.layer.0.attention.self.key.weight";
   SafetensorsWriter w;
@@ -250,27 +264,19 @@ TEST(ModelLoader, QueryKeyValueOfMixedDtypesAreRefused) {
       w.Add(name, "F32", t.shape, t.values.data(), t.values.size() * sizeof(float));
     }
   }
-  Files files = TinyFiles();
-  files.weights = w.Bytes();
   std::unique_ptr<Model> model;
-  const Status s = Model::Load(files.view(), {}, &model);
+  const Status s = LoadTinyWith(w.Bytes(), &model);
   EXPECT_EQ(s.code(), StatusCode::kBadWeights);
   EXPECT_NE(s.message().find("layer 0's query, key and value are not all of one dtype"), std::string::npos) << s.message();
   // The unedited q8 file loads, as q8.
-  files.weights.assign(q8_file.begin(), q8_file.end());
-  ASSERT_TRUE(Model::Load(files.view(), {}, &model).ok());
+  ASSERT_TRUE(LoadTinyWith({q8_file.begin(), q8_file.end()}, &model).ok());
   EXPECT_EQ(model->dtype(), WeightDType::kQ8);
 }
 
 // A q8 checkpoint with -128 in a matrix (another tool's int8, not symmetric): refused by name. The
 // relaxed-SIMD kernel negates weights, and -128 has no int8 negation.
 TEST(ModelLoader, Q8WeightsOfMinus128AreRefused) {
-  const std::string& weights = TinyFiles().weights;
-  std::unique_ptr<Quantizer> quantizer;
-  ASSERT_TRUE(Quantizer::Create(TinyFiles().config, std::nullopt, &quantizer).ok());
-  ASSERT_TRUE(quantizer->Write({reinterpret_cast<const uint8_t*>(weights.data()), weights.size()}).ok());
-  std::vector<uint8_t> q8_file;
-  ASSERT_TRUE(quantizer->Finish(&q8_file).ok());
+  const std::vector<uint8_t> q8_file = TinyQ8File();
   const std::string value = "bert.encoder.layer.1.attention.self.value.weight";
   SafetensorsWriter w;
   for (auto& [name, t] : ReadTensors(q8_file)) {
@@ -281,10 +287,8 @@ TEST(ModelLoader, Q8WeightsOfMinus128AreRefused) {
       w.Add(name, "F32", t.shape, t.values.data(), t.values.size() * sizeof(float));
     }
   }
-  Files files = TinyFiles();
-  files.weights = w.Bytes();
   std::unique_ptr<Model> model;
-  const Status s = Model::Load(files.view(), {}, &model);
+  const Status s = LoadTinyWith(w.Bytes(), &model);
   EXPECT_EQ(s.code(), StatusCode::kBadWeights);
   EXPECT_NE(s.message().find("\"" + value + "\" holds -128"), std::string::npos) << s.message();
 }
