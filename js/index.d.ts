@@ -122,7 +122,7 @@ export type PipelineTask =
 
 export type Pooling = 'mean' | 'cls' | 'max' | 'mean_sqrt_len' | 'none';
 
-/** The WebAssembly builds: SIMD128 or relaxed SIMD (fused multiply-add), each single-threaded or threaded. */
+/** The WebAssembly builds: SIMD128 or relaxed SIMD (fused multiply-add, 8-bit dot), each single-threaded or threaded. */
 export type Variant = 'simd' | 'simd-threads' | 'relaxed' | 'relaxed-threads';
 
 export interface ModelInfo {

@@ -22,8 +22,8 @@ export function canUseThreads() {
   return typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object' && host.sharedMemory();
 }
 
-// The builds: SIMD128 everywhere WebAssembly SIMD is, relaxed SIMD (fused multiply-add) where the engine
-// has it (Chrome and Edge 114+, Electron 25+, Node 22+); each with a threaded twin.
+// The builds: SIMD128 everywhere WebAssembly SIMD is, relaxed SIMD (fused multiply-add, 8-bit dot) where
+// the engine has it (Chrome and Edge 114+, Electron 25+, Node 22+); each with a threaded twin.
 export const VARIANTS = ['simd', 'simd-threads', 'relaxed', 'relaxed-threads'];
 const fileNames = (variant) => ({
   glue: `bert-wasm-${variant}.js`,
@@ -72,8 +72,8 @@ function variantUrls(variant, assetBase) {
   }
 }
 
-// The smallest module using relaxed SIMD (f32x4.relaxed_madd, as the kernels do): it validates only
-// where the engine has relaxed SIMD.
+// The smallest module using relaxed SIMD (f32x4.relaxed_madd, one of the instructions the kernels use;
+// engines ship relaxed SIMD whole): it validates only where the engine has relaxed SIMD.
 const V128_ZERO = [0xfd, 0x0c, ...new Array(16).fill(0)];
 const RELAXED_BODY = [0, ...V128_ZERO, ...V128_ZERO, ...V128_ZERO, 0xfd, 0x85, 0x02, 0x0b];
 const RELAXED_PROBE = new Uint8Array([

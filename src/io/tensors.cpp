@@ -35,6 +35,11 @@ Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& 
   } else if (IsQ8Rows(raw.dtype, raw.shape)) {
     t.q8.values.assign(reinterpret_cast<const int8_t*>(raw.bytes.data()),
                        reinterpret_cast<const int8_t*>(raw.bytes.data() + raw.bytes.size()));
+    // q8 is symmetric, [-127, 127]: the kernels negate weights (relaxed SIMD's), and -128 has no negation.
+    if (std::find(t.q8.values.begin(), t.q8.values.end(), INT8_MIN) != t.q8.values.end()) {
+      return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + std::string(raw.name) +
+                                                "\" holds -128: q8 weights are symmetric, in [-127, 127]");
+    }
   } else if (IsFloat(raw.dtype)) {
     t.values.resize(raw.bytes.size() / element);
     ConvertToF32(raw.dtype, raw.bytes, t.values.data());

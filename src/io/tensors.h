@@ -1,7 +1,7 @@
 // A checkpoint's tensors in compute form, keyed by name: what a TensorSink makes of the raw tensors of a
 // safetensors file. Float tensors (F32, F16, BF16) become f32, or, in a q8 model, the matrices its
 // predicate names become int8 rows as they arrive (the f32 matrix is never held). I8 matrices are the
-// rows of a q8 checkpoint, whose scales come as the F32 tensor "<name>_scale" [rows]. Other tensors keep
+// rows of a q8 checkpoint (values in [-127, 127]), whose scales come as the F32 tensor "<name>_scale" [rows]. Other tensors keep
 // only their name and shape, so that a model needing one can say which dtype it found.
 #pragma once
 

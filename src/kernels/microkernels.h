@@ -9,7 +9,6 @@
 namespace bert {
 
 struct Microkernels {
-  const char* isa;  // "relaxed-simd" or "simd128"
   GemmMicrokernel gemm_f32;
   const GemmQ8* gemm_q8;  // with the packings it reads
 };
@@ -17,9 +16,9 @@ struct Microkernels {
 #if defined(__wasm_relaxed_simd__) && __clang_major__ < 16
 #error "relaxed SIMD needs LLVM 16 or later (LLVM 14 emits pre-standard opcodes): see tools/build.sh"
 #elif defined(__wasm_relaxed_simd__)
-inline constexpr Microkernels kMicrokernels{"relaxed-simd", GemmF32_4x8_WasmRelaxed, &kGemmQ8C4};
+inline constexpr Microkernels kMicrokernels{GemmF32_4x8_WasmRelaxed, &kGemmQ8C4};
 #else
-inline constexpr Microkernels kMicrokernels{"simd128", GemmF32_4x8_WasmSimd, &kGemmQ8C2};
+inline constexpr Microkernels kMicrokernels{GemmF32_4x8_WasmSimd, &kGemmQ8C2};
 #endif
 
 // Runs this build's microkernels on a fixed product and compares them with the scalar references: false

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <initializer_list>
 #include <string>
 
@@ -80,12 +79,6 @@ class TensorReader {
       if (!std::all_of(s.begin(), s.end(), [](float x) { return std::isfinite(x) && x >= 0; })) {
         return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + ScaleName(full) +
                                                   "\" holds a negative, infinite or NaN scale");
-      }
-      // q8 is symmetric, [-127, 127]: the kernels negate weights (relaxed SIMD's), and -128 has no negation.
-      const std::vector<int8_t>& q = t.q8.values;
-      if (std::find(q.begin(), q.end(), INT8_MIN) != q.end()) {
-        return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + full +
-                                                  "\" holds -128: q8 weights are symmetric, in [-127, 127]");
       }
       out->q8.values = std::move(t.q8.values);
       out->q8.scales = std::move(scales->second.values);

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from '../../demo/serve.mjs';
+import { VARIANTS } from '../../js/runtime.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const build = join(root, 'build');
@@ -140,7 +141,7 @@ function peerBench() {
 
 // Measured as tools/build.sh and ../shared/peerbench measure them: gzip -9.
 function sizes() {
-  return ['simd', 'simd-threads', 'relaxed', 'relaxed-threads'].map((variant) => `bert-wasm-${variant}.wasm`).map((file) => {
+  return VARIANTS.map((variant) => `bert-wasm-${variant}.wasm`).map((file) => {
     const path = join(root, 'dist/wasm', file);
     return { file, bytes: readFileSync(path).length, gzip_bytes: Number(sh(`gzip -9 -c ${path} | wc -c`)) };
   });
