@@ -43,9 +43,9 @@ const Files& TinyFiles() {
 std::string RewriteWeights(const std::function<std::string(const std::string& name, std::string* dtype)>& edit) {
   const std::string& bytes = TinyFiles().weights;
   TensorMap tensors;
-  SafetensorsReader reader([&](const RawTensor& t) { return AddTensor(t, &tensors); });
-  EXPECT_TRUE(reader.Write({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}).ok());
-  EXPECT_TRUE(reader.Finish().ok());
+  auto reader = MakeTensorReader(&tensors, {}, std::nullopt);
+  EXPECT_TRUE(reader->Write({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}).ok());
+  EXPECT_TRUE(reader->Finish().ok());
   SafetensorsWriter w;
   for (const auto& [original, t] : tensors) {
     if (!IsFloat(t.dtype)) continue;
@@ -221,9 +221,9 @@ TEST(ModelLoader, BadConfigFailsBeforeAnyWeightsAndBadWeightsDuringTheStream) {
 // Tensors of a checkpoint as the loader keeps them (I8 matrices as rows, scales as their own tensors).
 TensorMap ReadTensors(std::span<const uint8_t> file) {
   TensorMap tensors;
-  SafetensorsReader reader([&](const RawTensor& t) { return AddTensor(t, &tensors); });
-  EXPECT_TRUE(reader.Write(file).ok());
-  EXPECT_TRUE(reader.Finish().ok());
+  auto reader = MakeTensorReader(&tensors, {}, std::nullopt);
+  EXPECT_TRUE(reader->Write(file).ok());
+  EXPECT_TRUE(reader->Finish().ok());
   return tensors;
 }
 
@@ -311,7 +311,7 @@ TEST(ModelLoader, WeightsTooLargeToHoldAreRefusedBeforeAnyData) {
   EXPECT_EQ(loader->Write({reinterpret_cast<const uint8_t*>(file.data()), 1}).code(), StatusCode::kOutOfMemory);
   // Without the header sink the same header is read on; its tensors then wait for data that never came.
   int delivered = 0;
-  SafetensorsReader reader([&](const RawTensor&) { return ++delivered, Status(); });
+  SafetensorsReader reader([&](const TensorPiece&) { return ++delivered, Status(); });
   EXPECT_TRUE(reader.Write({reinterpret_cast<const uint8_t*>(file.data()), file.size()}).ok());
   EXPECT_EQ(reader.Finish().code(), StatusCode::kBadWeights);
   EXPECT_EQ(delivered, 0);
@@ -340,7 +340,7 @@ TEST(LoaderErrors, DeeplyNestedJsonIsAnErrorNotAStackOverflow) {
   EXPECT_EQ(PoolingFolder(modules), "1_Pooling");
 
   const std::string header = R"({"x": {"dtype": "F32", "data_offsets": [0, 0], "shape": [4611686018427387904, 4611686018427387904, )" + deep + "]}}";
-  SafetensorsReader reader([](const RawTensor&) { return Status(); });
+  SafetensorsReader reader([](const TensorPiece&) { return Status(); });
   const std::string file = SafetensorsWriter::Assemble(header, "");
   const Status w = reader.Write({reinterpret_cast<const uint8_t*>(file.data()), file.size()});
   EXPECT_EQ(w.code(), StatusCode::kBadWeights);

@@ -19,13 +19,12 @@ std::span<const uint8_t> Bytes(const std::string& s) { return {reinterpret_cast<
 
 // Streams `bytes` in chunks of `chunk` bytes (0: all at once).
 Status Read(const std::string& bytes, TensorMap* out, size_t chunk = 0, bool size_known = true) {
-  SafetensorsReader reader([out](const RawTensor& t) { return AddTensor(t, out); },
-                           size_known ? std::optional<uint64_t>(bytes.size()) : std::nullopt);
+  auto reader = MakeTensorReader(out, {}, size_known ? std::optional<uint64_t>(bytes.size()) : std::nullopt);
   const std::span<const uint8_t> all = Bytes(bytes);
   for (size_t at = 0; at < all.size(); at += chunk ? chunk : all.size()) {
-    BERT_RETURN_IF_ERROR(reader.Write(all.subspan(at, std::min(chunk ? chunk : all.size(), all.size() - at))));
+    BERT_RETURN_IF_ERROR(reader->Write(all.subspan(at, std::min(chunk ? chunk : all.size(), all.size() - at))));
   }
-  return reader.Finish();
+  return reader->Finish();
 }
 
 SafetensorsWriter TwoTensors() {
@@ -88,6 +87,32 @@ TEST(SafeTensors, ZeroElementTensorsLoad) {
   }
 }
 
+// Pieces are converted as they arrive: matrices quantized on arrival (whole rows, F16 here) and the I8
+// rows of a q8 checkpoint come out the same whatever the chunking, which splits rows and elements.
+TEST(SafeTensors, QuantizesRowsOnArrivalInAnyChunking) {
+  const uint16_t f16[] = {0x3C00, 0xC000, 0x3800, 0x0000, 0x4400, 0xB400};  // [[1, -2, 0.5], [0, 4, -0.25]]
+  const int8_t rows[] = {1, -127, 5, 127};
+  SafetensorsWriter w;
+  w.Add("m", "F16", {2, 3}, f16, sizeof(f16));
+  w.Add("q", "I8", {2, 2}, rows, sizeof(rows));
+  w.AddF32("v", {2}, {3, 4});
+  const auto quantize = [](std::string_view name, std::span<const int64_t>) { return name == "m"; };
+  const std::string bytes = w.Bytes();
+  for (size_t chunk : {0, 1, 3, 5, 7}) {
+    TensorMap t;
+    auto reader = MakeTensorReader(&t, quantize, bytes.size());
+    for (size_t at = 0; at < bytes.size(); at += chunk ? chunk : bytes.size()) {
+      ASSERT_TRUE(reader->Write(Bytes(bytes).subspan(at, std::min(chunk ? chunk : bytes.size(), bytes.size() - at))).ok());
+    }
+    ASSERT_TRUE(reader->Finish().ok());
+    EXPECT_EQ(t["m"].q8.values, (std::vector<int8_t>{64, -127, 32, 0, 127, -8})) << chunk;
+    EXPECT_EQ(t["m"].q8.scales, (std::vector<float>{2.0f / 127, 4.0f / 127})) << chunk;
+    EXPECT_TRUE(t["m"].values.empty());
+    EXPECT_EQ(t["q"].q8.values, (std::vector<int8_t>{1, -127, 5, 127}));
+    EXPECT_EQ(t["v"].values, (std::vector<float>{3, 4}));
+  }
+}
+
 // Found by tests/fuzz (safetensors): without a file size, a header claiming a 1 TB tensor made the first
 // data bytes reserve all of it (out of memory, an abort in wasm). It is now a truncated file.
 TEST(SafeTensors, HugeClaimWithoutFileSizeIsTruncatedNotAllocated) {
@@ -104,7 +129,7 @@ TEST(SafeTensors, HugeClaimWithoutFileSizeIsTruncatedNotAllocated) {
 // was too small, writing on completed the header and Finish accepted the file. The first error now stays.
 TEST(SafeTensors, ErrorsAreSticky) {
   const std::string bytes = TwoTensors().Bytes();
-  SafetensorsReader reader([](const RawTensor&) { return Status(); }, bytes.size() - 40);
+  SafetensorsReader reader([](const TensorPiece&) { return Status(); }, bytes.size() - 40);
   const Status first = reader.Write(Bytes(bytes).first(8));
   EXPECT_EQ(first.code(), StatusCode::kBadWeights);
   EXPECT_NE(first.message().find("past the end"), std::string::npos) << first.message();

@@ -51,38 +51,22 @@ Status SafetensorsReader::Consume(std::span<const uint8_t> bytes) {
   }
   if (!header_parsed_) return {};
 
-  // Hand over every tensor these bytes complete: straight from the chunk when it holds the whole
-  // tensor, else through pending_.
+  // Hand each tensor the part of these bytes that is its own.
   const uint64_t start = data_received_, end = start + bytes.size();
   data_received_ = end;
   while (next_entry_ < entries_.size()) {
     const Entry& e = entries_[next_entry_];
     const uint64_t lo = std::max(e.begin, start), hi = std::min(e.end, end);
-    if (e.end > end) {  // incomplete: keep what arrived
-      if (lo < hi) {
-        // Room for the whole tensor at once only when the file size bounds what the header claims;
-        // otherwise the buffer grows with the bytes that actually arrive.
-        if (pending_.empty() && file_size_) pending_.reserve(static_cast<size_t>(e.end - e.begin));
-        pending_.insert(pending_.end(), bytes.begin() + static_cast<ptrdiff_t>(lo - start),
-                        bytes.begin() + static_cast<ptrdiff_t>(hi - start));
-      }
-      break;
+    const bool complete = e.end <= end;
+    if (lo < hi || (complete && e.begin == e.end)) {
+      const TensorPiece piece{infos_[next_entry_], lo - e.begin,
+                              bytes.subspan(static_cast<size_t>(lo - start), static_cast<size_t>(hi - lo))};
+      BERT_RETURN_IF_ERROR(sink_(piece));
     }
-    const auto piece = bytes.subspan(static_cast<size_t>(lo - start), static_cast<size_t>(hi - lo));
-    if (e.begin >= start) {
-      BERT_RETURN_IF_ERROR(Deliver(e, piece));
-    } else {
-      pending_.insert(pending_.end(), piece.begin(), piece.end());
-      BERT_RETURN_IF_ERROR(Deliver(e, pending_));
-      std::vector<uint8_t>().swap(pending_);
-    }
+    if (!complete) break;
     ++next_entry_;
   }
   return {};
-}
-
-Status SafetensorsReader::Deliver(const Entry& entry, std::span<const uint8_t> bytes) {
-  return sink_(RawTensor{entry.name, entry.dtype, entry.shape, bytes});
 }
 
 Status SafetensorsReader::ParseHeader() {
@@ -131,7 +115,7 @@ Status SafetensorsReader::ParseHeader() {
       return TensorError(name, "holds " + std::to_string(e.end - e.begin) + " bytes but " + dtype_name + " " +
                                    shape_it->dump() + " needs " + std::to_string(bytes));
     }
-    // A tensor is held whole at most once (in f32, twice its F16 size): it must be addressable here
+    // A tensor is held whole in compute form (in f32, twice its F16 size): it must be addressable here
     // (4 GB in wasm32). Refuse before allocating.
     if (bytes > SIZE_MAX / 4) {
       return TensorError(name, "shape " + shape_it->dump() + " is too large to load in this build", StatusCode::kOutOfMemory);
@@ -148,12 +132,9 @@ Status SafetensorsReader::ParseHeader() {
       return FileError("tensors \"" + entries_[i - 1].name + "\" and \"" + entries_[i].name + "\" overlap");
     }
   }
-  if (header_sink_) {
-    std::vector<TensorInfo> infos;
-    infos.reserve(entries_.size());
-    for (const Entry& e : entries_) infos.push_back({e.name, e.dtype, e.shape, e.end - e.begin});
-    BERT_RETURN_IF_ERROR(header_sink_(infos));
-  }
+  infos_.reserve(entries_.size());
+  for (const Entry& e : entries_) infos_.push_back({e.name, e.dtype, e.shape, e.end - e.begin});
+  if (header_sink_) BERT_RETURN_IF_ERROR(header_sink_(infos_));
   header_parsed_ = true;
   return {};
 }

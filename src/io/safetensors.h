@@ -1,7 +1,8 @@
 // A streaming, validating reader of the safetensors format: 8-byte little-endian header length, a JSON
 // header {name: {dtype, shape, data_offsets}}, then the raw tensor bytes. Bytes may arrive in chunks of
-// any size; each tensor is handed to a sink, raw (bytes + dtype), as soon as its last byte arrives, so the
-// file is never held whole and what a tensor becomes (f32 or q8 rows: io/tensors.h) is the sink's business.
+// any size; each tensor's bytes go to a sink, raw (bytes + dtype), piece by piece as they arrive, so
+// neither the file nor a tensor is ever held in file form and what a tensor becomes (f32 or q8 rows:
+// io/tensors.h) is the sink's business.
 #pragma once
 
 #include <cstdint>
@@ -25,15 +26,17 @@ struct TensorInfo {
   uint64_t bytes;  // in the file
 };
 
-struct RawTensor {
-  std::string_view name;
-  DType dtype;
-  std::span<const int64_t> shape;
+// Some of a tensor's bytes. A tensor's pieces come one after another and in order, the first at offset 0,
+// the last ending at tensor.bytes (an empty tensor is one empty piece); tensors come in file order.
+struct TensorPiece {
+  const TensorInfo& tensor;
+  uint64_t offset;                 // where `bytes` start in the tensor
   std::span<const uint8_t> bytes;  // valid during the sink call only
+  bool last() const { return offset + bytes.size() == tensor.bytes; }
 };
 
-// Receives each tensor once; an error stops the reading and is returned by Write.
-using TensorSink = std::function<Status(const RawTensor&)>;
+// Receives every piece; an error stops the reading and is returned by Write.
+using TensorSink = std::function<Status(const TensorPiece&)>;
 // Receives the header's tensors once it is validated, before any of their data, in the order their data
 // comes: where a sink refuses a checkpoint too large for it, or reserves its memory. An error stops the
 // reading.
@@ -63,7 +66,6 @@ class SafetensorsReader {
   };
   Status Consume(std::span<const uint8_t> bytes);
   Status ParseHeader();
-  Status Deliver(const Entry& entry, std::span<const uint8_t> bytes);
 
   TensorSink sink_;
   HeaderSink header_sink_;
@@ -72,10 +74,10 @@ class SafetensorsReader {
   uint64_t header_length_ = 0;
   bool header_parsed_ = false;
   uint64_t data_received_ = 0;
-  std::vector<Entry> entries_;   // sorted by offset
-  size_t next_entry_ = 0;        // first entry not yet delivered
-  std::vector<uint8_t> pending_;  // the bytes so far of a tensor split across writes
-  Status error_;                  // the first error: the reading stops there
+  std::vector<Entry> entries_;      // sorted by offset
+  std::vector<TensorInfo> infos_;  // entries_ as the sinks see them
+  size_t next_entry_ = 0;          // first entry whose last piece has not been delivered
+  Status error_;                   // the first error: the reading stops there
 };
 
 // Writes a safetensors file: the tensors in the order added, the header padded with spaces to a multiple

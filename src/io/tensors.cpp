@@ -1,6 +1,7 @@
 #include "io/tensors.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/memory.h"
 #include "kernels/qgemm.h"
@@ -19,32 +20,77 @@ std::span<const uint8_t> Bytes(const auto& values) {
 
 }  // namespace
 
-Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& quantize) {
-  Tensor t{raw.dtype, {raw.shape.begin(), raw.shape.end()}, {}, {}};
-  const size_t element = IsFloat(raw.dtype) ? static_cast<size_t>(InfoOf(raw.dtype).bytes) : 1;
-  if (Quantized(quantize, raw.name, raw.dtype, raw.shape)) {
-    // Row by row: only one row is ever in f32.
-    const size_t rows = static_cast<size_t>(raw.shape[0]), cols = static_cast<size_t>(raw.shape[1]);
-    t.q8.values.resize(rows * cols);
+void TensorCollector::Begin(const TensorInfo& info) {
+  auto& [name, t] = *out_->insert_or_assign(std::string(info.name), Tensor{info.dtype, {info.shape.begin(), info.shape.end()}, {}, {}})
+                         .first;
+  name_ = name;
+  tensor_ = &t;
+  dtype_ = info.dtype;
+  done_ = 0;
+  carry_.clear();
+  // The reader refused tensors too large to address here.
+  const size_t element = static_cast<size_t>(InfoOf(info.dtype).bytes), elements = static_cast<size_t>(info.bytes) / element;
+  if (Quantized(quantize_, info.name, info.dtype, info.shape)) {
+    form_ = Form::kQuantized;
+    const size_t rows = static_cast<size_t>(info.shape[0]), cols = static_cast<size_t>(info.shape[1]);
+    t.q8.values.resize(elements);
     t.q8.scales.resize(rows);
-    std::vector<float> row(cols);
-    for (size_t r = 0; r < rows; ++r) {
-      ConvertToF32(raw.dtype, raw.bytes.subspan(r * cols * element, cols * element), row.data());
-      t.q8.scales[r] = QuantizeRowQ8(static_cast<int>(cols), row.data(), t.q8.values.data() + r * cols);
-    }
-  } else if (IsQ8Rows(raw.dtype, raw.shape)) {
-    t.q8.values.assign(reinterpret_cast<const int8_t*>(raw.bytes.data()),
-                       reinterpret_cast<const int8_t*>(raw.bytes.data() + raw.bytes.size()));
-    // q8 is symmetric, [-127, 127]: the kernels negate weights (relaxed SIMD's), and -128 has no negation.
-    if (std::find(t.q8.values.begin(), t.q8.values.end(), INT8_MIN) != t.q8.values.end()) {
-      return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + std::string(raw.name) +
-                                                "\" holds -128: q8 weights are symmetric, in [-127, 127]");
-    }
-  } else if (IsFloat(raw.dtype)) {
-    t.values.resize(raw.bytes.size() / element);
-    ConvertToF32(raw.dtype, raw.bytes, t.values.data());
+    row_.resize(cols);
+    unit_ = std::max<size_t>(1, cols * element);
+  } else if (IsQ8Rows(info.dtype, info.shape)) {
+    form_ = Form::kQ8Rows;
+    t.q8.values.resize(elements);
+    unit_ = 1;
+  } else if (IsFloat(info.dtype)) {
+    form_ = Form::kF32;
+    t.values.resize(elements);
+    unit_ = element;
+  } else {
+    form_ = Form::kKept;
+    unit_ = 1;
   }
-  out->insert_or_assign(std::string(raw.name), std::move(t));
+}
+
+Status TensorCollector::Add(const TensorPiece& piece) {
+  if (piece.offset == 0) Begin(piece.tensor);
+  std::span<const uint8_t> bytes = piece.bytes;
+  if (!carry_.empty()) {
+    const size_t take = std::min(unit_ - carry_.size(), bytes.size());
+    carry_.insert(carry_.end(), bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(take));
+    bytes = bytes.subspan(take);
+    if (carry_.size() < unit_) return {};
+    BERT_RETURN_IF_ERROR(Convert(carry_));
+    carry_.clear();
+  }
+  const size_t whole = bytes.size() / unit_ * unit_;
+  BERT_RETURN_IF_ERROR(Convert(bytes.first(whole)));
+  carry_.assign(bytes.begin() + static_cast<ptrdiff_t>(whole), bytes.end());
+  return {};
+}
+
+Status TensorCollector::Convert(std::span<const uint8_t> units) {
+  const size_t count = units.size() / unit_;
+  switch (form_) {
+    case Form::kKept: break;
+    case Form::kF32: ConvertToF32(dtype_, units, tensor_->values.data() + done_); break;
+    case Form::kQuantized:
+      // Row by row: only one row is ever in f32.
+      for (size_t r = 0; r < count; ++r) {
+        ConvertToF32(dtype_, units.subspan(r * unit_, unit_), row_.data());
+        const size_t row = done_ + r, cols = row_.size();
+        tensor_->q8.scales[row] = QuantizeRowQ8(static_cast<int>(cols), row_.data(), tensor_->q8.values.data() + row * cols);
+      }
+      break;
+    case Form::kQ8Rows:
+      // q8 is symmetric, [-127, 127]: the kernels negate weights (relaxed SIMD's), and -128 has no negation.
+      if (std::find(units.begin(), units.end(), static_cast<uint8_t>(INT8_MIN)) != units.end()) {
+        return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + std::string(name_) +
+                                                  "\" holds -128: q8 weights are symmetric, in [-127, 127]");
+      }
+      if (!units.empty()) std::memcpy(tensor_->q8.values.data() + done_, units.data(), units.size());
+      break;
+  }
+  done_ += count;
   return {};
 }
 
@@ -77,7 +123,10 @@ Status WriteQ8Checkpoint(const TensorMap& tensors, std::vector<uint8_t>* file) {
 std::unique_ptr<SafetensorsReader> MakeTensorReader(TensorMap* out, QuantizePredicate quantize,
                                                     std::optional<uint64_t> file_size, HeaderSink check) {
   return std::make_unique<SafetensorsReader>(
-      [out, quantize](const RawTensor& t) { return AddTensor(t, out, quantize); }, file_size,
+      [collector = std::make_shared<TensorCollector>(out, quantize)](const TensorPiece& piece) {
+        return collector->Add(piece);
+      },
+      file_size,
       [quantize, check = std::move(check)](std::span<const TensorInfo> header) {
         if (check) BERT_RETURN_IF_ERROR(check(header));
         return ReserveTensors(header, quantize);
@@ -85,11 +134,10 @@ std::unique_ptr<SafetensorsReader> MakeTensorReader(TensorMap* out, QuantizePred
 }
 
 Status ReserveTensors(std::span<const TensorInfo> tensors, const QuantizePredicate& quantize) {
-  // What is held at once, following the file's order: the tensors loaded so far plus the one arriving
-  // (its bytes gathered across writes, then its compute form); at the end, all of them plus the largest
-  // being packed for the GEMM. Sums saturate, never wrap.
+  // What is held at once: at the end, every tensor in compute form plus the largest being packed for the
+  // GEMM. Sums saturate, never wrap.
   const auto add = [](uint64_t a, uint64_t b) { return b > UINT64_MAX - a ? UINT64_MAX : a + b; };
-  uint64_t loaded = 0, largest = 0, peak = 0;
+  uint64_t loaded = 0, largest = 0;
   for (const TensorInfo& t : tensors) {
     const bool rows = IsQ8Rows(t.dtype, t.shape);
     if (!IsFloat(t.dtype) && !rows) continue;
@@ -98,13 +146,11 @@ Status ReserveTensors(std::span<const TensorInfo> tensors, const QuantizePredica
                            : Quantized(quantize, t.name, t.dtype, t.shape)
                                ? elements + static_cast<uint64_t>(t.shape[0]) * sizeof(float)
                                : elements * sizeof(float);
-    peak = std::max(peak, add(loaded, add(t.bytes, bytes)));
     loaded = add(loaded, bytes);
     largest = std::max(largest, bytes);
   }
-  peak = std::max(peak, add(loaded, largest));
-  return ReserveMemory(peak, "model.safetensors (" + std::to_string(tensors.size()) +
-                                 " tensors, in compute form plus one in flight)");
+  return ReserveMemory(add(loaded, largest), "model.safetensors (" + std::to_string(tensors.size()) +
+                                                 " tensors, in compute form plus the largest being packed)");
 }
 
 }  // namespace bert

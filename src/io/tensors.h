@@ -1,5 +1,5 @@
-// A checkpoint's tensors in compute form, keyed by name: what a TensorSink makes of the raw tensors of a
-// safetensors file. Float tensors (F32, F16, BF16) become f32, or, in a q8 model, the matrices its
+// A checkpoint's tensors in compute form, keyed by name: what a TensorCollector makes of the pieces of a
+// safetensors file's tensors. Float tensors (F32, F16, BF16) become f32, or, in a q8 model, the matrices its
 // predicate names become int8 rows as they arrive (the f32 matrix is never held). I8 matrices are the
 // rows of a q8 checkpoint (values in [-127, 127]), whose scales come as the F32 tensor "<name>_scale" [rows]. Other tensors keep
 // only their name and shape, so that a model needing one can say which dtype it found.
@@ -45,16 +45,39 @@ inline bool IsQ8Rows(DType dtype, std::span<const int64_t> shape) { return dtype
 // Which float matrices a load quantizes (none for f32 models).
 using QuantizePredicate = std::function<bool(std::string_view name, std::span<const int64_t> shape)>;
 
-// Converts one raw tensor to compute form and adds it to `out`.
-Status AddTensor(const RawTensor& raw, TensorMap* out, const QuantizePredicate& quantize = {});
+// The sink that fills a TensorMap: each piece is converted into the tensor's storage as it arrives (whole
+// elements, or whole rows of a matrix quantized on arrival; a unit split across pieces waits in `carry_`),
+// so a tensor is never gathered in file form.
+class TensorCollector {
+ public:
+  explicit TensorCollector(TensorMap* out, QuantizePredicate quantize = {})
+      : out_(out), quantize_(std::move(quantize)) {}
+  Status Add(const TensorPiece& piece);
+
+ private:
+  enum class Form { kKept, kF32, kQuantized, kQ8Rows };  // kKept: name and shape only
+  void Begin(const TensorInfo& info);
+  Status Convert(std::span<const uint8_t> units);
+
+  TensorMap* out_;
+  QuantizePredicate quantize_;
+  std::string_view name_;     // of the tensor arriving (its key in out_)
+  Tensor* tensor_ = nullptr;
+  DType dtype_ = DType::kF32;
+  Form form_ = Form::kKept;
+  size_t unit_ = 1;             // bytes converted together: an element, or a row when quantizing
+  size_t done_ = 0;             // units converted so far
+  std::vector<uint8_t> carry_;  // the start of a unit split across pieces
+  std::vector<float> row_;      // a row in f32 on its way to q8
+};
 
 // A q8 checkpoint of `tensors` (as its __metadata__ describes): each quantized matrix as I8 rows plus its
 // F32 scales, every other float tensor as F32; other tensors are left out. kOutOfMemory when the file
 // cannot be held beside the tensors.
 Status WriteQ8Checkpoint(const TensorMap& tensors, std::vector<uint8_t>* file);
 
-// A reader that fills `out` in compute form: it reserves the memory (ReserveTensors) once `check` (when
-// given) has accepted the header.
+// A reader that fills `out` in compute form (TensorCollector): it reserves the memory (ReserveTensors)
+// once `check` (when given) has accepted the header.
 std::unique_ptr<SafetensorsReader> MakeTensorReader(TensorMap* out, QuantizePredicate quantize,
                                                     std::optional<uint64_t> file_size, HeaderSink check = {});
 

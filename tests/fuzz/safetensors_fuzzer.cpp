@@ -22,19 +22,32 @@ struct Outcome {
 Outcome Read(const fuzz::Stream& s, bool chunked) {
   Outcome out;
   TensorMap map;
+  TensorCollector collector(&map);
+  std::string record;     // of the tensor arriving
+  uint64_t received = 0;  // its bytes so far
   SafetensorsReader reader(
-      [&](const RawTensor& t) {
-        uint64_t expected = static_cast<uint64_t>(InfoOf(t.dtype).bytes);
-        for (int64_t d : t.shape) {
-          CHECK(d >= 0);
-          expected *= static_cast<uint64_t>(d);
+      [&](const TensorPiece& p) {
+        const TensorInfo& t = p.tensor;
+        if (p.offset == 0) {
+          uint64_t expected = static_cast<uint64_t>(InfoOf(t.dtype).bytes);
+          for (int64_t d : t.shape) {
+            CHECK(d >= 0);
+            expected *= static_cast<uint64_t>(d);
+          }
+          CHECK(t.bytes == expected);
+          record = std::string(t.name) + '\0' + std::string(InfoOf(t.dtype).name) + '\0';
+          for (int64_t d : t.shape) record += std::to_string(d) + ',';
+          received = 0;
         }
-        CHECK(t.bytes.size() == expected);
-        std::string record = std::string(t.name) + '\0' + std::string(InfoOf(t.dtype).name) + '\0';
-        for (int64_t d : t.shape) record += std::to_string(d) + ',';
-        record.append(reinterpret_cast<const char*>(t.bytes.data()), t.bytes.size());
-        out.tensors.push_back(std::move(record));
-        return AddTensor(t, &map);
+        // Pieces are contiguous, in order, never empty but for an empty tensor, and end at the tensor's end.
+        CHECK(p.offset == received && p.offset + p.bytes.size() <= t.bytes);
+        CHECK(!p.bytes.empty() || t.bytes == 0);
+        received += p.bytes.size();
+        record.append(reinterpret_cast<const char*>(p.bytes.data()), p.bytes.size());
+        const Status status = collector.Add(p);
+        // A tensor counts once whole and accepted: where an error stops the reading depends on the chunking.
+        if (status.ok() && p.last()) out.tensors.push_back(std::move(record));
+        return status;
       },
       s.size);
   size_t at = 0;
