@@ -226,7 +226,7 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
   }
   for (const r of ours.filter((x) => x.seq === 16)) lines.push(`- JS API, ${r.env}, ${r.backend}, ${r.dtype}, ${r.threads} thread(s): load ${r.load_ms} ms, first answer ${r.first_answer_ms} ms${r.peak_rss_mb ? `, process RSS ${r.peak_rss_mb} MB` : ''}`);
   for (const r of ours.filter((x) => x.kind === 'load-overhead')) {
-    lines.push(`- ${r.env}, ${r.variant}, ${r.dtype}, ${r.threads} thread(s), cache off: fetching and reading the files ${r.fetch_ms} ms, load() ${r.load_ms} ms: ${r.overhead_ms} ms beyond the download`);
+    lines.push(`- ${r.env}, ${r.variant}, ${r.dtype}, ${r.threads} thread(s), cache off, medians of ${r.rounds}: fetching and reading the files ${r.fetch_ms} ms, load() ${r.load_ms} ms: ${r.overhead_ms} ms beyond the download (mins: ${r.overhead_min_ms} ms); writing ${r.first_touch_mb} MB (the weights in compute form) into fresh WebAssembly memory alone takes ${r.first_touch_ms} ms here`);
   }
 
   lines.push('', 'Accuracy against torch (float32) over every position of the token pattern: max |logit difference|, mean KL(torch || ours) of the softmax, share of positions with the same top-1 token and the same top-5 set', '');
