@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -156,15 +157,17 @@ Q8Weights QuantizeRows(int n, int k, const std::vector<float>& w) {
   return q;
 }
 
-// The worst case of per-row symmetric quantization of both operands: each product a*w is off by at most
-// |a| sw/2 + |w| sa/2 + sa sw/4, with sa and sw the row scales (half a step of each operand).
-double Q8ErrorBound(int i, int j, int k, const std::vector<float>& a, const std::vector<float>& w) {
-  double amax = 0, wmax = 0;
+// The worst case of per-row quantization of both operands: each product a*w is off by at most
+// |a| sw/2 + |w| sa/2 + sa sw/4, with sa and sw the row scales (half a step of each operand): symmetric
+// q8 (max |x| / 127) or, for a7 activations, (max(x, 0) - min(x, 0)) / 127.
+double Q8ErrorBound(int i, int j, int k, const std::vector<float>& a, const std::vector<float>& w, bool a7 = false) {
+  double amax = 0, amin = 0, wmax = 0;
   for (int p = 0; p < k; ++p) {
-    amax = std::max(amax, static_cast<double>(std::abs(a[i * k + p])));
+    amax = std::max(amax, static_cast<double>(a7 ? a[i * k + p] : std::abs(a[i * k + p])));
+    amin = std::min(amin, static_cast<double>(a[i * k + p]));
     wmax = std::max(wmax, static_cast<double>(std::abs(w[j * k + p])));
   }
-  const double sa = amax / 127, sw = wmax / 127;
+  const double sa = (a7 ? amax - amin : amax) / 127, sw = wmax / 127;
   double bound = 0;
   for (int p = 0; p < k; ++p) bound += std::abs(a[i * k + p]) * sw / 2 + std::abs(w[j * k + p]) * sa / 2 + sa * sw / 4;
   return bound * 1.001 + 1e-5;  // and f32 rounding of the epilogue
@@ -179,6 +182,25 @@ TEST(QuantizeRow, RoundsToTheNearestStepOfMaxOver127) {
   EXPECT_EQ(QuantizeRowQ8(5, zeros.data(), q.data()), 0.0f);
   EXPECT_EQ(QuantizeRowQ8(3, with_inf.data(), q.data()), 0.0f);  // no usable scale: zeros, not UB
   EXPECT_EQ(std::vector<int8_t>(q.begin(), q.begin() + 3), (std::vector<int8_t>{0, 0, 0}));
+}
+
+TEST(QuantizeRowA7, MapsMinToZeroPointOffsetsAndMaxTo127) {
+  // lo = -0.27, hi = 1.0: scale 0.01, zero 27; 0 maps to the zero point exactly.
+  const std::vector<float> x = {1.0f, -0.27f, 0.0f, 0.504f, -0.006f, 0.3f};
+  std::vector<uint8_t> q(x.size());
+  int zero = -1;
+  EXPECT_FLOAT_EQ(QuantizeRowA7(static_cast<int>(x.size()), x.data(), q.data(), &zero), 0.01f);
+  EXPECT_EQ(zero, 27);
+  EXPECT_EQ(q, (std::vector<uint8_t>{127, 0, 27, 77, 26, 57}));
+  const std::vector<float> positive = {2.0f, 0.5f, 1.0f};  // the grid always holds 0: zero point 0
+  EXPECT_FLOAT_EQ(QuantizeRowA7(3, positive.data(), q.data(), &zero), 2.0f / 127);
+  EXPECT_EQ(zero, 0);
+  EXPECT_EQ(std::vector<uint8_t>(q.begin(), q.begin() + 3), (std::vector<uint8_t>{127, 32, 64}));
+  const std::vector<float> zeros(4, 0.0f), with_inf = {1.0f, -INFINITY, 2.0f, NAN};
+  EXPECT_EQ(QuantizeRowA7(4, zeros.data(), q.data(), &zero), 0.0f);
+  EXPECT_EQ(QuantizeRowA7(4, with_inf.data(), q.data(), &zero), 0.0f);  // no usable scale: zeros
+  EXPECT_EQ(zero, 0);
+  EXPECT_EQ(std::vector<uint8_t>(q.begin(), q.begin() + 4), (std::vector<uint8_t>{0, 0, 0, 0}));
 }
 
 // What a packed row tile holds, as QuantizeRowQ8 gives each row: value `p` of row `i` of tile `t`.
@@ -199,10 +221,56 @@ int C4Value(const int8_t* tiles, int k, int t, int i, int p) {
   return group[0] - group[4 * kGemmMR];
 }
 
-// Every row of every tile (rows past m repeat the last) holds its values quantized with the row's own scale;
-// k's padding holds 0.
+// c4a7: tile t, group p/4 holds 4 bytes per row of q.
+int C4A7Value(const int8_t* tiles, int k, int t, int i, int p) {
+  return static_cast<uint8_t>(tiles[PackedRowsQ8C4A7Size(kGemmMR, k) * t + (p / 4) * 4 * kGemmMR + 4 * i + p % 4]);
+}
+// c2a7: c2's layout of q.
+int C2A7Value(const int8_t* tiles, int k, int t, int i, int p) {
+  int16_t v;
+  std::memcpy(&v, tiles + PackedRowsQ8C2A7Size(kGemmMR, k) * t + (p / 2) * 4 * kGemmMR + 4 * i + 2 * (p % 2), sizeof v);
+  return v;
+}
+
+// a7 tiles end with their rows' zero points (int32).
+int ZeroPoint(const GemmQ8& gemm, const int8_t* tiles, int k, int t, int i) {
+  const size_t tile_size = gemm.packed_rows_size(kGemmMR, k);
+  int32_t zero;
+  std::memcpy(&zero, tiles + tile_size * (t + 1) - 4 * (kGemmMR - i), sizeof zero);
+  return zero;
+}
+
+// Every row of every tile (rows past m repeat the last) holds its values quantized with the row's own scale
+// (and a7 zero point); k's padding holds 0.
 TEST(QuantizeRows, MatchQuantizeRowInEachTileLayout) {
   const std::tuple<GemmQ8, RowTileValue, int> layouts[] = {{kGemmQ8C2, C2Value, 2}, {kGemmQ8C4, C4Value, 4}};
+  const std::tuple<GemmQ8, RowTileValue, int> a7_layouts[] = {{kGemmQ8C2A7, C2A7Value, 2}, {kGemmQ8C4A7, C4A7Value, 4}};
+  for (const auto& [gemm, value, step] : a7_layouts) {
+    for (int m : kSizesM) {
+      for (int k : {1, 3, 8, 9, 16, 67}) {
+        const size_t lda = static_cast<size_t>(k) + 3;
+        auto a = Random(static_cast<size_t>(m) * lda, 48, 3.0f);
+        for (size_t i = 0; i < a.size(); i += 5) a[i] = std::abs(a[i]);  // skewed rows, as after GELU
+        std::vector<int8_t> tiles(gemm.packed_rows_size(m, k), 99);
+        std::vector<float> scales((m + kGemmMR - 1) / kGemmMR * kGemmMR);
+        gemm.quantize_rows(m, k, a.data(), lda, tiles.data(), scales.data());
+        const int padded = (k + step - 1) / step * step;
+        for (int t = 0; t * kGemmMR < m; ++t) {
+          for (int i = 0; i < kGemmMR; ++i) {
+            const int row = std::min(t * kGemmMR + i, m - 1);
+            std::vector<uint8_t> q(static_cast<size_t>(k));
+            int zero;
+            ASSERT_EQ(scales[t * kGemmMR + i], QuantizeRowA7(k, a.data() + row * lda, q.data(), &zero));
+            ASSERT_EQ(ZeroPoint(gemm, tiles.data(), k, t, i), zero);
+            for (int p = 0; p < padded; ++p) {
+              ASSERT_EQ(value(tiles.data(), k, t, i, p), p < k ? q[p] : 0)
+                  << "c" << step << "a7 " << m << " " << k << " row " << row << " k " << p;
+            }
+          }
+        }
+      }
+    }
+  }
   for (const auto& [gemm, value, step] : layouts) {
     for (int m : kSizesM) {
       for (int k : {1, 3, 8, 9, 16, 67}) {
@@ -229,8 +297,9 @@ TEST(QuantizeRows, MatchQuantizeRowInEachTileLayout) {
   }
 }
 
-// Both q8 GEMMs compute exact int32 sums with the same f32 epilogue: each equals its scalar reference and
-// the other bit for bit (the relaxed kernel runs natively on its instruction's meaning for 7-bit operands).
+// Both q8 GEMMs (and both a7 GEMMs) compute exact int32 sums with the same f32 epilogue: each equals its
+// scalar reference and the other bit for bit (the relaxed kernels run natively on their instruction's
+// meaning for 7-bit operands), within the quantization bound of the exact product.
 TEST(GemmQ8, KernelsMatchTheirReferencesEachOtherAndTheQuantizationBound) {
   ThreadPool pool(1);
   for (int m : kSizesM) {
@@ -239,25 +308,29 @@ TEST(GemmQ8, KernelsMatchTheirReferencesEachOtherAndTheQuantizationBound) {
         const auto a = Random(static_cast<size_t>(m) * k, 41), w = Random(static_cast<size_t>(n) * k, 42, 0.05f),
                    bias = Random(static_cast<size_t>(n), 43);
         const Q8Weights q = QuantizeRows(n, k, w);
-        std::vector<float> c2;
-        for (const GemmQ8* gemm : {&kGemmQ8C2, &kGemmQ8C4}) {
-          const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data(), *gemm);
-          std::vector<float> fast(static_cast<size_t>(m) * n, 1e30f), reference = fast;
-          LinearForward(pool, m, a.data(), k, linear, fast.data(), n);
-          LinearForward(pool, m, a.data(), k, linear, reference.data(), n, Epilogue::kNone, nullptr,
-                        Kernels::kReference);
-          ASSERT_EQ(fast, reference) << m << "x" << n << "x" << k;
-          if (c2.empty()) {
-            c2 = fast;
-          } else {
-            ASSERT_EQ(fast, c2) << m << "x" << n << "x" << k;
-          }
-        }
         const auto exact = ReferenceLinear(m, n, k, a, w, bias);
-        for (int i = 0; i < m; ++i) {
-          for (int j = 0; j < n; ++j) {
-            ASSERT_LE(std::abs(c2[i * n + j] - exact[i * n + j]), Q8ErrorBound(i, j, k, a, w))
-                << m << "x" << n << "x" << k << " at " << i << "," << j;
+        const std::pair<bool, std::array<const GemmQ8*, 2>> forms[] = {{false, {&kGemmQ8C2, &kGemmQ8C4}},
+                                                                       {true, {&kGemmQ8C2A7, &kGemmQ8C4A7}}};
+        for (const auto& [a7, gemms] : forms) {
+          std::vector<float> c2;
+          for (const GemmQ8* gemm : gemms) {
+            const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data(), *gemm);
+            std::vector<float> fast(static_cast<size_t>(m) * n, 1e30f), reference = fast;
+            LinearForward(pool, m, a.data(), k, linear, fast.data(), n);
+            LinearForward(pool, m, a.data(), k, linear, reference.data(), n, Epilogue::kNone, nullptr,
+                          Kernels::kReference);
+            ASSERT_EQ(fast, reference) << m << "x" << n << "x" << k << (a7 ? " a7" : "");
+            if (c2.empty()) {
+              c2 = fast;
+            } else {
+              ASSERT_EQ(fast, c2) << m << "x" << n << "x" << k << (a7 ? " a7" : "");
+            }
+          }
+          for (int i = 0; i < m; ++i) {
+            for (int j = 0; j < n; ++j) {
+              ASSERT_LE(std::abs(c2[i * n + j] - exact[i * n + j]), Q8ErrorBound(i, j, k, a, w, a7))
+                  << m << "x" << n << "x" << k << (a7 ? " a7" : "") << " at " << i << "," << j;
+            }
           }
         }
       }
@@ -271,7 +344,7 @@ TEST(GemmQ8, ThreadsAndEpiloguesGiveTheSingleThreadResults) {
   const auto a = Random(static_cast<size_t>(m) * k, 44), w = Random(static_cast<size_t>(n) * k, 45, 0.05f),
              bias = Random(static_cast<size_t>(n), 46), residual = Random(static_cast<size_t>(m) * n, 47);
   const Q8Weights q = QuantizeRows(n, k, w);
-  for (const GemmQ8* gemm : {&kGemmQ8C2, &kGemmQ8C4}) {
+  for (const GemmQ8* gemm : {&kGemmQ8C2, &kGemmQ8C4, &kGemmQ8C2A7, &kGemmQ8C4A7}) {
     const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data(), *gemm);
     ThreadPool one(1), three(3);
     for (Epilogue e : {Epilogue::kNone, Epilogue::kGelu, Epilogue::kAddResidual}) {

@@ -32,19 +32,20 @@ bool MicrokernelsSelfTest() {
   GemmF32_4x8_Scalar(kGemmMR, kGemmNR, k, rows.data(), packed.data(), want.data(), kGemmNR);
   if (!Close(got, want)) return false;
 
-  const GemmQ8& q8 = *kMicrokernels.gemm_q8;
-  std::vector<int8_t> w_q8(w.size()), panel(q8.packed_weights_size(kGemmNR, k));
-  std::vector<float> w_scales(kGemmNR);
+  std::vector<int8_t> w_q8(w.size());
+  std::vector<float> w_scales(kGemmNR), a_scales(kGemmMR);
   for (int j = 0; j < kGemmNR; ++j) w_scales[j] = QuantizeRowQ8(k, w.data() + j * k, w_q8.data() + j * k);
-  q8.pack_weights(kGemmNR, k, w_q8.data(), k, panel.data());
-  std::vector<int8_t> rows_q8(q8.packed_rows_size(kGemmMR, k));
-  std::vector<float> a_scales(kGemmMR);
-  q8.quantize_rows(kGemmMR, k, a.data(), k, rows_q8.data(), a_scales.data());
-  q8.kernel(kGemmMR, kGemmNR, k, rows_q8.data(), a_scales.data(), panel.data(), w_scales.data(), bias.data(),
-            got.data(), kGemmNR);
-  q8.reference(kGemmMR, kGemmNR, k, rows_q8.data(), a_scales.data(), panel.data(), w_scales.data(), bias.data(),
-               want.data(), kGemmNR);
-  return got == want;  // exact int32 sums, the same f32 epilogue
+  for (const GemmQ8* q8 : {kMicrokernels.gemm_q8, kMicrokernels.gemm_q8_a7}) {
+    std::vector<int8_t> panel(q8->packed_weights_size(kGemmNR, k)), rows_q8(q8->packed_rows_size(kGemmMR, k));
+    q8->pack_weights(kGemmNR, k, w_q8.data(), k, panel.data());
+    q8->quantize_rows(kGemmMR, k, a.data(), k, rows_q8.data(), a_scales.data());
+    q8->kernel(kGemmMR, kGemmNR, k, rows_q8.data(), a_scales.data(), panel.data(), w_scales.data(), bias.data(),
+               got.data(), kGemmNR);
+    q8->reference(kGemmMR, kGemmNR, k, rows_q8.data(), a_scales.data(), panel.data(), w_scales.data(),
+                  bias.data(), want.data(), kGemmNR);
+    if (got != want) return false;  // exact int32 sums, the same f32 epilogue
+  }
+  return true;
 }
 
 }  // namespace bert

@@ -10,15 +10,16 @@ namespace bert {
 
 struct Microkernels {
   GemmMicrokernel gemm_f32;
-  const GemmQ8* gemm_q8;  // with the packings it reads
+  const GemmQ8* gemm_q8;     // with the packings it reads
+  const GemmQ8* gemm_q8_a7;  // the same with a7 activations (qgemm.h)
 };
 
 #if defined(__wasm_relaxed_simd__) && __clang_major__ < 16
 #error "relaxed SIMD needs LLVM 16 or later (LLVM 14 emits pre-standard opcodes): see tools/build.sh"
 #elif defined(__wasm_relaxed_simd__)
-inline constexpr Microkernels kMicrokernels{GemmF32_4x8_WasmRelaxed, &kGemmQ8C4};
+inline constexpr Microkernels kMicrokernels{GemmF32_4x8_WasmRelaxed, &kGemmQ8C4, &kGemmQ8C4A7};
 #else
-inline constexpr Microkernels kMicrokernels{GemmF32_4x8_WasmSimd, &kGemmQ8C2};
+inline constexpr Microkernels kMicrokernels{GemmF32_4x8_WasmSimd, &kGemmQ8C2, &kGemmQ8C2A7};
 #endif
 
 // Runs this build's microkernels on a fixed product and compares them with the scalar references: false
