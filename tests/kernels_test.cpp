@@ -241,42 +241,23 @@ int ZeroPoint(const GemmQ8& gemm, const int8_t* tiles, int k, int t, int i) {
 }
 
 // Every row of every tile (rows past m repeat the last) holds its values quantized with the row's own scale
-// (and a7 zero point); k's padding holds 0.
+// (QuantizeRowQ8's, or QuantizeRowA7's and its zero point); k's padding holds 0.
 TEST(QuantizeRows, MatchQuantizeRowInEachTileLayout) {
-  const std::tuple<GemmQ8, RowTileValue, int> layouts[] = {{kGemmQ8C2, C2Value, 2}, {kGemmQ8C4, C4Value, 4}};
-  const std::tuple<GemmQ8, RowTileValue, int> a7_layouts[] = {{kGemmQ8C2A7, C2A7Value, 2}, {kGemmQ8C4A7, C4A7Value, 4}};
-  for (const auto& [gemm, value, step] : a7_layouts) {
-    for (int m : kSizesM) {
-      for (int k : {1, 3, 8, 9, 16, 67}) {
-        const size_t lda = static_cast<size_t>(k) + 3;
-        auto a = Random(static_cast<size_t>(m) * lda, 48, 3.0f);
-        for (size_t i = 0; i < a.size(); i += 5) a[i] = std::abs(a[i]);  // skewed rows, as after GELU
-        std::vector<int8_t> tiles(gemm.packed_rows_size(m, k), 99);
-        std::vector<float> scales((m + kGemmMR - 1) / kGemmMR * kGemmMR);
-        gemm.quantize_rows(m, k, a.data(), lda, tiles.data(), scales.data());
-        const int padded = (k + step - 1) / step * step;
-        for (int t = 0; t * kGemmMR < m; ++t) {
-          for (int i = 0; i < kGemmMR; ++i) {
-            const int row = std::min(t * kGemmMR + i, m - 1);
-            std::vector<uint8_t> q(static_cast<size_t>(k));
-            int zero;
-            ASSERT_EQ(scales[t * kGemmMR + i], QuantizeRowA7(k, a.data() + row * lda, q.data(), &zero));
-            ASSERT_EQ(ZeroPoint(gemm, tiles.data(), k, t, i), zero);
-            for (int p = 0; p < padded; ++p) {
-              ASSERT_EQ(value(tiles.data(), k, t, i, p), p < k ? q[p] : 0)
-                  << "c" << step << "a7 " << m << " " << k << " row " << row << " k " << p;
-            }
-          }
-        }
-      }
-    }
-  }
-  for (const auto& [gemm, value, step] : layouts) {
+  struct Layout {
+    GemmQ8 gemm;
+    RowTileValue value;
+    int step;
+    bool a7;
+  };
+  const Layout layouts[] = {{kGemmQ8C2, C2Value, 2, false}, {kGemmQ8C4, C4Value, 4, false},
+                            {kGemmQ8C2A7, C2A7Value, 2, true}, {kGemmQ8C4A7, C4A7Value, 4, true}};
+  for (const auto& [gemm, value, step, a7] : layouts) {
     for (int m : kSizesM) {
       for (int k : {1, 3, 8, 9, 16, 67}) {
         const size_t lda = static_cast<size_t>(k) + 3;
         auto a = Random(static_cast<size_t>(m) * lda, 40, 3.0f);
         a[0] = 0;  // rows with exact zeros and ties
+        if (a7) for (size_t i = 0; i < a.size(); i += 5) a[i] = std::abs(a[i]);  // skewed rows, as after GELU
         std::vector<int8_t> tiles(gemm.packed_rows_size(m, k), 99);
         std::vector<float> scales((m + kGemmMR - 1) / kGemmMR * kGemmMR);
         gemm.quantize_rows(m, k, a.data(), lda, tiles.data(), scales.data());
@@ -284,11 +265,23 @@ TEST(QuantizeRows, MatchQuantizeRowInEachTileLayout) {
         for (int t = 0; t * kGemmMR < m; ++t) {
           for (int i = 0; i < kGemmMR; ++i) {
             const int row = std::min(t * kGemmMR + i, m - 1);
-            std::vector<int8_t> q(static_cast<size_t>(k));
-            ASSERT_EQ(scales[t * kGemmMR + i], QuantizeRowQ8(k, a.data() + row * lda, q.data()));
+            std::vector<int> q(static_cast<size_t>(k));
+            float scale;
+            if (a7) {
+              std::vector<uint8_t> u(q.size());
+              int zero;
+              scale = QuantizeRowA7(k, a.data() + row * lda, u.data(), &zero);
+              std::copy(u.begin(), u.end(), q.begin());
+              ASSERT_EQ(ZeroPoint(gemm, tiles.data(), k, t, i), zero);
+            } else {
+              std::vector<int8_t> s(q.size());
+              scale = QuantizeRowQ8(k, a.data() + row * lda, s.data());
+              std::copy(s.begin(), s.end(), q.begin());
+            }
+            ASSERT_EQ(scales[t * kGemmMR + i], scale);
             for (int p = 0; p < padded; ++p) {
               ASSERT_EQ(value(tiles.data(), k, t, i, p), p < k ? q[p] : 0)
-                  << "c" << step << " " << m << " " << k << " row " << row << " k " << p;
+                  << "c" << step << (a7 ? "a7 " : " ") << m << " " << k << " row " << row << " k " << p;
             }
           }
         }

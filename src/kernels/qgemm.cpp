@@ -134,6 +134,19 @@ void StoreColumnSums(int n0, int n, int k, const int8_t* w, size_t ldw, int8_t* 
   }
 }
 
+// a7 weights: each panel as `pack_panel` lays it out, then its column sums.
+size_t WithColumnSums(size_t panels_size, int n) {
+  return panels_size + static_cast<size_t>((n + kGemmNR - 1) / kGemmNR) * kColumnSumsSize;
+}
+template <typename PackPanel>
+void PackPanelsWithColumnSums(int n, int k, const int8_t* w, size_t ldw, int8_t* packed, PackPanel pack_panel) {
+  for (int n0 = 0; n0 < n; n0 += kGemmNR) {
+    packed = pack_panel(n0, n, k, w, ldw, packed);
+    StoreColumnSums(n0, n, k, w, ldw, packed);
+    packed += kColumnSumsSize;
+  }
+}
+
 // The epilogue of both kernels: C = acc * (a_scale[row] * w_scale[col]) + bias[col], for mr rows of
 // int32 accumulators (columns 0-3, 4-7).
 inline void StoreQ8Tile(const v128_t (&acc)[kGemmMR][2], int mr, int nc, const float* a_scales,
@@ -296,16 +309,10 @@ void GemmQ8_4x8c2_WasmSimd(int mr, int nc, int k, const int8_t* a, const float* 
   StoreQ8Tile(acc, mr, nc, a_scales, w_scales, bias, c, ldc);
 }
 
-size_t PackedWeightsQ8C2A7Size(int n, int k) {
-  return PackedWeightsQ8C2Size(n, k) + static_cast<size_t>((n + kGemmNR - 1) / kGemmNR) * kColumnSumsSize;
-}
+size_t PackedWeightsQ8C2A7Size(int n, int k) { return WithColumnSums(PackedWeightsQ8C2Size(n, k), n); }
 
 void PackWeightsQ8C2A7(int n, int k, const int8_t* w, size_t ldw, int8_t* packed) {
-  for (int n0 = 0; n0 < n; n0 += kGemmNR) {
-    packed = PackPanelC2(n0, n, k, w, ldw, packed);
-    StoreColumnSums(n0, n, k, w, ldw, packed);
-    packed += kColumnSumsSize;
-  }
+  PackPanelsWithColumnSums(n, k, w, ldw, packed, PackPanelC2);
 }
 
 size_t PackedRowsQ8C2A7Size(int m, int k) {
@@ -452,16 +459,10 @@ void GemmQ8_4x8c4_WasmRelaxed(int mr, int nc, int k, const int8_t* a, const floa
   StoreQ8Tile(acc, mr, nc, a_scales, w_scales, bias, c, ldc);
 }
 
-size_t PackedWeightsQ8C4A7Size(int n, int k) {
-  return PackedWeightsQ8C4Size(n, k) + static_cast<size_t>((n + kGemmNR - 1) / kGemmNR) * kColumnSumsSize;
-}
+size_t PackedWeightsQ8C4A7Size(int n, int k) { return WithColumnSums(PackedWeightsQ8C4Size(n, k), n); }
 
 void PackWeightsQ8C4A7(int n, int k, const int8_t* w, size_t ldw, int8_t* packed) {
-  for (int n0 = 0; n0 < n; n0 += kGemmNR) {
-    packed = PackPanelC4(n0, n, k, w, ldw, packed);
-    StoreColumnSums(n0, n, k, w, ldw, packed);
-    packed += kColumnSumsSize;
-  }
+  PackPanelsWithColumnSums(n, k, w, ldw, packed, PackPanelC4);
 }
 
 size_t PackedRowsQ8C4A7Size(int m, int k) {
