@@ -88,7 +88,8 @@ TEST(SafeTensors, ZeroElementTensorsLoad) {
 }
 
 // Pieces are converted as they arrive: matrices quantized on arrival (whole rows, F16 here) and the I8
-// rows of a q8 checkpoint come out the same whatever the chunking, which splits rows and elements.
+// rows of a q8 checkpoint come out the same whatever the chunking, which splits rows and elements, with
+// storage allocated up front (file size known) or grown as bytes arrive.
 TEST(SafeTensors, QuantizesRowsOnArrivalInAnyChunking) {
   const uint16_t f16[] = {0x3C00, 0xC000, 0x3800, 0x0000, 0x4400, 0xB400};  // [[1, -2, 0.5], [0, 4, -0.25]]
   const int8_t rows[] = {1, -127, 5, 127};
@@ -98,9 +99,9 @@ TEST(SafeTensors, QuantizesRowsOnArrivalInAnyChunking) {
   w.AddF32("v", {2}, {3, 4});
   const auto quantize = [](std::string_view name, std::span<const int64_t>) { return name == "m"; };
   const std::string bytes = w.Bytes();
-  for (size_t chunk : {0, 1, 3, 5, 7}) {
+  for (auto [chunk, size_known] : {std::pair{0, true}, {1, true}, {3, false}, {5, true}, {7, false}}) {
     TensorMap t;
-    auto reader = MakeTensorReader(&t, quantize, bytes.size());
+    auto reader = MakeTensorReader(&t, quantize, size_known ? std::optional<uint64_t>(bytes.size()) : std::nullopt);
     for (size_t at = 0; at < bytes.size(); at += chunk ? chunk : bytes.size()) {
       ASSERT_TRUE(reader->Write(Bytes(bytes).subspan(at, std::min(chunk ? chunk : bytes.size(), bytes.size() - at))).ok());
     }
@@ -115,13 +116,19 @@ TEST(SafeTensors, QuantizesRowsOnArrivalInAnyChunking) {
 
 // Found by tests/fuzz (safetensors): without a file size, a header claiming a 1 TB tensor made the first
 // data bytes reserve all of it (out of memory, an abort in wasm). It is now a truncated file.
+// Tensors are converted as their bytes arrive, so F32 and I8 claims (stored in compute form) are not
+// allocated ahead of their bytes either when the file size is unknown.
 TEST(SafeTensors, HugeClaimWithoutFileSizeIsTruncatedNotAllocated) {
-  json h = {{"x", {{"dtype", "U8"}, {"shape", {uint64_t{1} << 40}}, {"data_offsets", {0, uint64_t{1} << 40}}}}};
-  for (size_t chunk : {0, 3}) {
-    TensorMap t;
-    const Status s = Read(SafetensorsWriter::Assemble(h.dump(), "8 bytes."), &t, chunk, /*size_known=*/false);
-    EXPECT_EQ(s.code(), StatusCode::kBadWeights);
-    EXPECT_NE(s.message().find("truncated file"), std::string::npos) << s.message();
+  const uint64_t bytes = uint64_t{1} << 40;
+  for (const json& h : {json{{"x", {{"dtype", "U8"}, {"shape", {bytes}}, {"data_offsets", {0, bytes}}}}},
+                        json{{"x", {{"dtype", "F32"}, {"shape", {bytes / 4}}, {"data_offsets", {0, bytes}}}}},
+                        json{{"x", {{"dtype", "I8"}, {"shape", {bytes >> 20, uint64_t{1} << 20}}, {"data_offsets", {0, bytes}}}}}}) {
+    for (size_t chunk : {0, 3}) {
+      TensorMap t;
+      const Status s = Read(SafetensorsWriter::Assemble(h.dump(), "8 bytes."), &t, chunk, /*size_known=*/false);
+      EXPECT_EQ(s.code(), StatusCode::kBadWeights);
+      EXPECT_NE(s.message().find("truncated file"), std::string::npos) << s.message();
+    }
   }
 }
 

@@ -27,7 +27,8 @@ struct TensorInfo {
 };
 
 // Some of a tensor's bytes. A tensor's pieces come one after another and in order, the first at offset 0,
-// the last ending at tensor.bytes (an empty tensor is one empty piece); tensors come in file order.
+// the last ending at tensor.bytes unless the file ends first (an empty tensor is one empty piece); tensors
+// come in file order.
 struct TensorPiece {
   const TensorInfo& tensor;
   uint64_t offset;                 // where `bytes` start in the tensor

@@ -9,9 +9,16 @@
 namespace bert {
 namespace {
 
+// An empty matrix stays as it is: f32, no elements (its rows would get scales without any data).
 bool Quantized(const QuantizePredicate& quantize, std::string_view name, DType dtype,
                std::span<const int64_t> shape) {
-  return quantize && IsFloat(dtype) && shape.size() == 2 && quantize(name, shape);
+  return quantize && IsFloat(dtype) && shape.size() == 2 && shape[0] > 0 && shape[1] > 0 && quantize(name, shape);
+}
+
+// Grows `v` to hold `n` values (a no-op where Begin sized it whole).
+template <typename T>
+void Fit(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
 }
 
 std::span<const uint8_t> Bytes(const auto& values) {
@@ -29,22 +36,22 @@ void TensorCollector::Begin(const TensorInfo& info) {
   done_ = 0;
   carry_.clear();
   // The reader refused tensors too large to address here.
-  const size_t element = static_cast<size_t>(InfoOf(info.dtype).bytes), elements = static_cast<size_t>(info.bytes) / element;
+  const size_t element = static_cast<size_t>(InfoOf(info.dtype).bytes);
+  const size_t elements = file_size_known_ ? static_cast<size_t>(info.bytes) / element : 0;
   if (Quantized(quantize_, info.name, info.dtype, info.shape)) {
     form_ = Form::kQuantized;
-    const size_t rows = static_cast<size_t>(info.shape[0]), cols = static_cast<size_t>(info.shape[1]);
+    cols_ = static_cast<size_t>(info.shape[1]);
+    unit_ = cols_ * element;
     t.q8.values.resize(elements);
-    t.q8.scales.resize(rows);
-    row_.resize(cols);
-    unit_ = std::max<size_t>(1, cols * element);
+    t.q8.scales.resize(elements / cols_);
   } else if (IsQ8Rows(info.dtype, info.shape)) {
     form_ = Form::kQ8Rows;
-    t.q8.values.resize(elements);
     unit_ = 1;
+    t.q8.values.resize(elements);
   } else if (IsFloat(info.dtype)) {
     form_ = Form::kF32;
-    t.values.resize(elements);
     unit_ = element;
+    t.values.resize(elements);
   } else {
     form_ = Form::kKept;
     unit_ = 1;
@@ -70,15 +77,22 @@ Status TensorCollector::Add(const TensorPiece& piece) {
 
 Status TensorCollector::Convert(std::span<const uint8_t> units) {
   const size_t count = units.size() / unit_;
+  if (count == 0) return {};
   switch (form_) {
     case Form::kKept: break;
-    case Form::kF32: ConvertToF32(dtype_, units, tensor_->values.data() + done_); break;
+    case Form::kF32:
+      Fit(tensor_->values, done_ + count);
+      ConvertToF32(dtype_, units, tensor_->values.data() + done_);
+      break;
     case Form::kQuantized:
       // Row by row: only one row is ever in f32.
+      Fit(tensor_->q8.values, (done_ + count) * cols_);
+      Fit(tensor_->q8.scales, done_ + count);
+      row_.resize(cols_);
       for (size_t r = 0; r < count; ++r) {
         ConvertToF32(dtype_, units.subspan(r * unit_, unit_), row_.data());
-        const size_t row = done_ + r, cols = row_.size();
-        tensor_->q8.scales[row] = QuantizeRowQ8(static_cast<int>(cols), row_.data(), tensor_->q8.values.data() + row * cols);
+        const size_t row = done_ + r;
+        tensor_->q8.scales[row] = QuantizeRowQ8(static_cast<int>(cols_), row_.data(), tensor_->q8.values.data() + row * cols_);
       }
       break;
     case Form::kQ8Rows:
@@ -87,7 +101,8 @@ Status TensorCollector::Convert(std::span<const uint8_t> units) {
         return Error(StatusCode::kBadWeights, "model.safetensors: tensor \"" + std::string(name_) +
                                                   "\" holds -128: q8 weights are symmetric, in [-127, 127]");
       }
-      if (!units.empty()) std::memcpy(tensor_->q8.values.data() + done_, units.data(), units.size());
+      Fit(tensor_->q8.values, done_ + count);
+      std::memcpy(tensor_->q8.values.data() + done_, units.data(), units.size());
       break;
   }
   done_ += count;
@@ -123,7 +138,7 @@ Status WriteQ8Checkpoint(const TensorMap& tensors, std::vector<uint8_t>* file) {
 std::unique_ptr<SafetensorsReader> MakeTensorReader(TensorMap* out, QuantizePredicate quantize,
                                                     std::optional<uint64_t> file_size, HeaderSink check) {
   return std::make_unique<SafetensorsReader>(
-      [collector = std::make_shared<TensorCollector>(out, quantize)](const TensorPiece& piece) {
+      [collector = std::make_shared<TensorCollector>(out, quantize, file_size.has_value())](const TensorPiece& piece) {
         return collector->Add(piece);
       },
       file_size,

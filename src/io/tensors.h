@@ -47,11 +47,13 @@ using QuantizePredicate = std::function<bool(std::string_view name, std::span<co
 
 // The sink that fills a TensorMap: each piece is converted into the tensor's storage as it arrives (whole
 // elements, or whole rows of a matrix quantized on arrival; a unit split across pieces waits in `carry_`),
-// so a tensor is never gathered in file form.
+// so a tensor is never gathered in file form. The storage is allocated whole at a tensor's first piece
+// when `file_size_known` (the reader then checked the header's claims against the file), else it grows
+// with the bytes that arrive, so that a header lying about a stream of unknown length costs nothing.
 class TensorCollector {
  public:
-  explicit TensorCollector(TensorMap* out, QuantizePredicate quantize = {})
-      : out_(out), quantize_(std::move(quantize)) {}
+  explicit TensorCollector(TensorMap* out, QuantizePredicate quantize = {}, bool file_size_known = false)
+      : out_(out), quantize_(std::move(quantize)), file_size_known_(file_size_known) {}
   Status Add(const TensorPiece& piece);
 
  private:
@@ -61,11 +63,13 @@ class TensorCollector {
 
   TensorMap* out_;
   QuantizePredicate quantize_;
+  bool file_size_known_;
   std::string_view name_;     // of the tensor arriving (its key in out_)
   Tensor* tensor_ = nullptr;
   DType dtype_ = DType::kF32;
   Form form_ = Form::kKept;
   size_t unit_ = 1;             // bytes converted together: an element, or a row when quantizing
+  size_t cols_ = 0;             // of a matrix quantized on arrival
   size_t done_ = 0;             // units converted so far
   std::vector<uint8_t> carry_;  // the start of a unit split across pieces
   std::vector<float> row_;      // a row in f32 on its way to q8

@@ -42,7 +42,8 @@ float RowScale(int k, const float* x, float* inverse) {
 }
 
 // The row's asymmetric 7-bit grid (QuantizeRowA7): lo = min(x, 0), hi = max(x, 0), scale = (hi - lo) / 127
-// and its inverse, zero = round(-lo / scale); a scale of 0 (zeros, inf or NaN in the row) quantizes to 0.
+// and its inverse, zero = round(-lo / scale). A row of zeros, with an inf or a range past FLT_MAX gets
+// scale 0 and quantizes to 0 (NaNs are not rows a model produces: they may do the same, or become zero).
 float GridA7(float lo, float hi, float* inverse, int* zero) {
   const float range = hi - lo, inv = 127.0f / range;
   if (!(range > 0 && range <= FLT_MAX && inv <= FLT_MAX)) {
@@ -172,8 +173,8 @@ inline void StoreQ8Tile(const v128_t (&acc)[kGemmMR][2], int mr, int nc, const f
   }
 }
 
-// a7: acc - zero[row] * column_sum[col], exact in int32 (|each| <= k * 127 * 127), read from the tails
-// of the tile and panel that the kernel's loop has just walked past.
+// a7: acc - zero[row] * column_sum[col], exact in int32 (|each| <= k * 127 * 127: k up to 133,000), read
+// from the tails of the tile and panel that the kernel's loop has just walked past.
 inline void SubtractZeroPoints(v128_t (&acc)[kGemmMR][2], const int8_t* zeros, const int8_t* column_sums) {
   const v128_t sum_lo = wasm_v128_load(column_sums), sum_hi = wasm_v128_load(column_sums + 16);
   for (int i = 0; i < kGemmMR; ++i) {

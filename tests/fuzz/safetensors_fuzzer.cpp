@@ -22,7 +22,7 @@ struct Outcome {
 Outcome Read(const fuzz::Stream& s, bool chunked) {
   Outcome out;
   TensorMap map;
-  TensorCollector collector(&map);
+  TensorCollector collector(&map, {}, s.size.has_value());  // as MakeTensorReader makes it
   std::string record;     // of the tensor arriving
   uint64_t received = 0;  // its bytes so far
   SafetensorsReader reader(
