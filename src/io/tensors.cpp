@@ -32,7 +32,6 @@ void TensorCollector::Begin(const TensorInfo& info) {
                          .first;
   name_ = name;
   tensor_ = &t;
-  dtype_ = info.dtype;
   done_ = 0;
   carry_.clear();
   // The reader refused tensors too large to address here.
@@ -82,7 +81,7 @@ Status TensorCollector::Convert(std::span<const uint8_t> units) {
     case Form::kKept: break;
     case Form::kF32:
       Fit(tensor_->values, done_ + count);
-      ConvertToF32(dtype_, units, tensor_->values.data() + done_);
+      ConvertToF32(tensor_->dtype, units, tensor_->values.data() + done_);
       break;
     case Form::kQuantized:
       // Row by row: only one row is ever in f32.
@@ -90,7 +89,7 @@ Status TensorCollector::Convert(std::span<const uint8_t> units) {
       Fit(tensor_->q8.scales, done_ + count);
       row_.resize(cols_);
       for (size_t r = 0; r < count; ++r) {
-        ConvertToF32(dtype_, units.subspan(r * unit_, unit_), row_.data());
+        ConvertToF32(tensor_->dtype, units.subspan(r * unit_, unit_), row_.data());
         const size_t row = done_ + r;
         tensor_->q8.scales[row] = QuantizeRowQ8(static_cast<int>(cols_), row_.data(), tensor_->q8.values.data() + row * cols_);
       }

@@ -1,8 +1,9 @@
 // A checkpoint's tensors in compute form, keyed by name: what a TensorCollector makes of the pieces of a
 // safetensors file's tensors. Float tensors (F32, F16, BF16) become f32, or, in a q8 model, the matrices its
 // predicate names become int8 rows as they arrive (the f32 matrix is never held). I8 matrices are the
-// rows of a q8 checkpoint (values in [-127, 127]), whose scales come as the F32 tensor "<name>_scale" [rows]. Other tensors keep
-// only their name and shape, so that a model needing one can say which dtype it found.
+// rows of a q8 checkpoint (values in [-127, 127]), whose scales come as the F32 tensor "<name>_scale"
+// [rows]. Other tensors keep only their name and shape, so that a model needing one can say which dtype
+// it found.
 #pragma once
 
 #include <functional>
@@ -66,7 +67,6 @@ class TensorCollector {
   bool file_size_known_;
   std::string_view name_;     // of the tensor arriving (its key in out_)
   Tensor* tensor_ = nullptr;
-  DType dtype_ = DType::kF32;
   Form form_ = Form::kKept;
   size_t unit_ = 1;             // bytes converted together: an element, or a row when quantizing
   size_t cols_ = 0;             // of a matrix quantized on arrival

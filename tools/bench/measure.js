@@ -70,10 +70,11 @@ export async function benchBertWasm(BertModel, source, { threads, dtype = 'fp32'
  * alternated `rounds` times, since both swing by a second from one run to the next here.
  * Beside it, the floor the machine sets: writing as many bytes as the weights take in compute form (the
  * file's size in fp32 from an f32 file, a quarter of it in q8) into WebAssembly memory never touched before.
- * Each new page faults once, which costs ~0.1 ms per MB on a desktop but far more in some VMs, and the
- * weights must land in wasm memory whatever the loader does. One row.
+ * Each new page faults once, at a cost that depends on the machine (VMs pay most), and the weights must
+ * land in wasm memory whatever the loader does. One row.
  */
 export async function loadOverhead(BertModel, folder, { threads, dtype = 'fp32', variant, env, rounds = 3 }) {
+  const computeShare = dtype === 'q8' ? 1 / 4 : 1;  // of the file's bytes, what the weights take in compute form
   let weightBytes = 0, ran;
   const fetchMs = [], loadMs = [], touchMs = [];
   for (let i = 0; i < rounds; i++) {
@@ -89,14 +90,14 @@ export async function loadOverhead(BertModel, folder, { threads, dtype = 'fp32',
     loadMs.push(performance.now() - t1);
     ran = model.info.variant;
     model.dispose();
-    touchMs.push(firstTouchMs(dtype === 'q8' ? weightBytes / 4 : weightBytes));
+    touchMs.push(firstTouchMs(weightBytes * computeShare));
   }
   const [fetched, load, touch] = [fetchMs, loadMs, touchMs].map(stats);
   return {
     runtime: 'bert-wasm', env, kind: 'load-overhead', dtype, threads, variant: ran, rounds,
     fetch_ms: fetched.median_ms, load_ms: load.median_ms, overhead_ms: +(load.median_ms - fetched.median_ms).toFixed(0),
     overhead_min_ms: +(load.min_ms - fetched.min_ms).toFixed(0),
-    first_touch_mb: +(weightBytes / (dtype === 'q8' ? 4 : 1) / 1e6).toFixed(0), first_touch_ms: touch.median_ms,
+    first_touch_mb: +((weightBytes * computeShare) / 1e6).toFixed(0), first_touch_ms: touch.median_ms,
   };
 }
 
