@@ -129,6 +129,10 @@ export interface ModelInfo {
   variant: Variant;
   threads: number;
   dtype: 'fp32' | 'q8';
+  /** The GEMM microkernel of its linear layers, e.g. 'q8-4x8c4-wasmusdot': relaxed SIMD's q8 GEMM reads
+   * activations as unsigned bytes in one 8-bit dot where the engine computes that exactly (x86 with an
+   * 8-bit dot instruction), else in two ('q8-4x8c4-wasmrelaxed'); the SIMD128 builds' is 'q8-4x8c2-wasmsimd'. */
+  gemm: 'f32-4x8-wasmsimd' | 'f32-4x8-wasmrelaxed' | 'q8-4x8c2-wasmsimd' | 'q8-4x8c4-wasmrelaxed' | 'q8-4x8c4-wasmusdot';
   /** from config.json, e.g. 'DistilBertForSequenceClassification' */
   architecture: string;
   config: ModelConfig;

@@ -82,7 +82,11 @@ TEST(Gemm, MicrokernelsMatchScalarOnOddShapes) {
   }
 }
 
-TEST(Microkernels, TheBuildsKernelsPassTheirSelfTest) { EXPECT_TRUE(MicrokernelsSelfTest()); }
+// Natively, as in SIMD128 builds, the active kernels are SIMD128's; they pass the engine's self-test.
+TEST(Microkernels, TheBuildsKernelsPassTheirSelfTest) {
+  EXPECT_EQ(ActiveMicrokernels().gemm_q8, &kGemmQ8C2);
+  EXPECT_TRUE(MicrokernelsSelfTest());
+}
 
 // Rows and columns spanning several tasks, on 2 threads: SIMD equals the scalar kernel bit for bit.
 TEST(LinearForward, SimdEqualsScalarKernelAcrossTasks) {
@@ -158,16 +162,16 @@ Q8Weights QuantizeRows(int n, int k, const std::vector<float>& w) {
 }
 
 // The worst case of per-row quantization of both operands: each product a*w is off by at most
-// |a| sw/2 + |w| sa/2 + sa sw/4, with sa and sw the row scales (half a step of each operand): symmetric
-// q8 (max |x| / 127) or, for a7 activations, (max(x, 0) - min(x, 0)) / 127.
-double Q8ErrorBound(int i, int j, int k, const std::vector<float>& a, const std::vector<float>& w, bool a7 = false) {
+// |a| sw/2 + |w| sa/2 + sa sw/4, with sa and sw the row scales (half a step of each operand): weights'
+// max |w| / 127, activations' (max(a, 0) - min(a, 0)) / 254.
+double Q8ErrorBound(int i, int j, int k, const std::vector<float>& a, const std::vector<float>& w) {
   double amax = 0, amin = 0, wmax = 0;
   for (int p = 0; p < k; ++p) {
-    amax = std::max(amax, static_cast<double>(a7 ? a[i * k + p] : std::abs(a[i * k + p])));
+    amax = std::max(amax, static_cast<double>(a[i * k + p]));
     amin = std::min(amin, static_cast<double>(a[i * k + p]));
     wmax = std::max(wmax, static_cast<double>(std::abs(w[j * k + p])));
   }
-  const double sa = (a7 ? amax - amin : amax) / 127, sw = wmax / 127;
+  const double sa = (amax - amin) / 254, sw = wmax / 127;
   double bound = 0;
   for (int p = 0; p < k; ++p) bound += std::abs(a[i * k + p]) * sw / 2 + std::abs(w[j * k + p]) * sa / 2 + sa * sw / 4;
   return bound * 1.001 + 1e-5;  // and f32 rounding of the epilogue
@@ -184,104 +188,76 @@ TEST(QuantizeRow, RoundsToTheNearestStepOfMaxOver127) {
   EXPECT_EQ(std::vector<int8_t>(q.begin(), q.begin() + 3), (std::vector<int8_t>{0, 0, 0}));
 }
 
-TEST(QuantizeRowA7, MapsMinToZeroPointOffsetsAndMaxTo127) {
-  // lo = -0.27, hi = 1.0: scale 0.01, zero 27; 0 maps to the zero point exactly.
-  const std::vector<float> x = {1.0f, -0.27f, 0.0f, 0.504f, -0.006f, 0.3f};
+TEST(QuantizeRowU8, MapsMinToZeroPointOffsetsAndMaxTo254) {
+  // lo = -0.27, hi = 2.27: scale 0.01, zero 27; 0 maps to the zero point exactly.
+  const std::vector<float> x = {2.27f, -0.27f, 0.0f, 0.504f, -0.006f, 0.3f};
   std::vector<uint8_t> q(x.size());
   int zero = -1;
-  EXPECT_FLOAT_EQ(QuantizeRowA7(static_cast<int>(x.size()), x.data(), q.data(), &zero), 0.01f);
+  EXPECT_FLOAT_EQ(QuantizeRowU8(static_cast<int>(x.size()), x.data(), q.data(), &zero), 0.01f);
   EXPECT_EQ(zero, 27);
-  EXPECT_EQ(q, (std::vector<uint8_t>{127, 0, 27, 77, 26, 57}));
+  EXPECT_EQ(q, (std::vector<uint8_t>{254, 0, 27, 77, 26, 57}));
   const std::vector<float> positive = {2.0f, 0.5f, 1.0f};  // the grid always holds 0: zero point 0
-  EXPECT_FLOAT_EQ(QuantizeRowA7(3, positive.data(), q.data(), &zero), 2.0f / 127);
+  EXPECT_FLOAT_EQ(QuantizeRowU8(3, positive.data(), q.data(), &zero), 2.0f / 254);
   EXPECT_EQ(zero, 0);
-  EXPECT_EQ(std::vector<uint8_t>(q.begin(), q.begin() + 3), (std::vector<uint8_t>{127, 32, 64}));
+  EXPECT_EQ(std::vector<uint8_t>(q.begin(), q.begin() + 3), (std::vector<uint8_t>{254, 64, 127}));
+  const std::vector<float> negative = {-2.0f, -1.0f};
+  EXPECT_FLOAT_EQ(QuantizeRowU8(2, negative.data(), q.data(), &zero), 2.0f / 254);
+  EXPECT_EQ(zero, 254);
+  EXPECT_EQ(std::vector<uint8_t>(q.begin(), q.begin() + 2), (std::vector<uint8_t>{0, 127}));
   const std::vector<float> zeros(4, 0.0f), with_inf = {1.0f, -INFINITY, 2.0f, NAN};
-  EXPECT_EQ(QuantizeRowA7(4, zeros.data(), q.data(), &zero), 0.0f);
-  EXPECT_EQ(QuantizeRowA7(4, with_inf.data(), q.data(), &zero), 0.0f);  // no usable scale: zeros
+  EXPECT_EQ(QuantizeRowU8(4, zeros.data(), q.data(), &zero), 0.0f);
+  EXPECT_EQ(QuantizeRowU8(4, with_inf.data(), q.data(), &zero), 0.0f);  // no usable scale: zeros
   EXPECT_EQ(zero, 0);
   EXPECT_EQ(std::vector<uint8_t>(q.begin(), q.begin() + 4), (std::vector<uint8_t>{0, 0, 0, 0}));
 }
 
-// What a packed row tile holds, as QuantizeRowQ8 gives each row: value `p` of row `i` of tile `t`.
-using RowTileValue = int (*)(const int8_t* tiles, int k, int t, int i, int p);
+// What a packed row tile holds: value `p` of row `i` of tile `t`.
+using RowTileValue = int (*)(const uint8_t* tiles, int k, int t, int i, int p);
 
 // c2: tile t, pair step p/2, lane i holds values p and p + 1 as int16.
-int C2Value(const int8_t* tiles, int k, int t, int i, int p) {
+int C2Value(const uint8_t* tiles, int k, int t, int i, int p) {
   int16_t v;
   std::memcpy(&v, tiles + PackedRowsQ8C2Size(kGemmMR, k) * t + (p / 2) * 4 * kGemmMR + 4 * i + 2 * (p % 2), sizeof v);
   return v;
 }
 
-// c4: tile t, group p/4 holds 4 bytes per row of the positive part, then 4 per row of the negative part.
-int C4Value(const int8_t* tiles, int k, int t, int i, int p) {
-  const int8_t* group = tiles + PackedRowsQ8C4Size(kGemmMR, k) * t + (p / 4) * 8 * kGemmMR + 4 * i + p % 4;
-  EXPECT_TRUE(group[0] == 0 || group[4 * kGemmMR] == 0) << "one part of each value is 0";
-  EXPECT_GE(std::min(group[0], group[4 * kGemmMR]), 0) << "both parts are 7-bit";
-  return group[0] - group[4 * kGemmMR];
+// c4: tile t, group p/4 holds 4 bytes per row.
+int C4Value(const uint8_t* tiles, int k, int t, int i, int p) {
+  return tiles[PackedRowsQ8C4Size(kGemmMR, k) * t + (p / 4) * 4 * kGemmMR + 4 * i + p % 4];
 }
 
-// c4a7: tile t, group p/4 holds 4 bytes per row of q.
-int C4A7Value(const int8_t* tiles, int k, int t, int i, int p) {
-  return static_cast<uint8_t>(tiles[PackedRowsQ8C4A7Size(kGemmMR, k) * t + (p / 4) * 4 * kGemmMR + 4 * i + p % 4]);
-}
-// c2a7: c2's layout of q.
-int C2A7Value(const int8_t* tiles, int k, int t, int i, int p) {
-  int16_t v;
-  std::memcpy(&v, tiles + PackedRowsQ8C2A7Size(kGemmMR, k) * t + (p / 2) * 4 * kGemmMR + 4 * i + 2 * (p % 2), sizeof v);
-  return v;
-}
-
-// a7 tiles end with their rows' zero points (int32).
-int ZeroPoint(const GemmQ8& gemm, const int8_t* tiles, int k, int t, int i) {
+// Tiles end with their rows' zero points (int32).
+int ZeroPoint(const GemmQ8& gemm, const uint8_t* tiles, int k, int t, int i) {
   const size_t tile_size = gemm.packed_rows_size(kGemmMR, k);
   int32_t zero;
   std::memcpy(&zero, tiles + tile_size * (t + 1) - 4 * (kGemmMR - i), sizeof zero);
   return zero;
 }
 
-// Every row of every tile (rows past m repeat the last) holds its values quantized with the row's own scale
-// (QuantizeRowQ8's, or QuantizeRowA7's and its zero point); k's padding holds 0.
-TEST(QuantizeRows, MatchQuantizeRowInEachTileLayout) {
-  struct Layout {
-    GemmQ8 gemm;
-    RowTileValue value;
-    int step;
-    bool a7;
-  };
-  const Layout layouts[] = {{kGemmQ8C2, C2Value, 2, false}, {kGemmQ8C4, C4Value, 4, false},
-                            {kGemmQ8C2A7, C2A7Value, 2, true}, {kGemmQ8C4A7, C4A7Value, 4, true}};
-  for (const auto& [gemm, value, step, a7] : layouts) {
+// Every row of every tile (rows past m repeat the last) holds its values as QuantizeRowU8 gives them, and
+// its zero point; k's padding holds 0.
+TEST(QuantizeRows, MatchQuantizeRowU8InEachTileLayout) {
+  const std::tuple<GemmQ8, RowTileValue, int> layouts[] = {{kGemmQ8C2, C2Value, 2}, {kGemmQ8C4, C4Value, 4}};
+  for (const auto& [gemm, value, step] : layouts) {
     for (int m : kSizesM) {
       for (int k : {1, 3, 8, 9, 16, 67}) {
         const size_t lda = static_cast<size_t>(k) + 3;
         auto a = Random(static_cast<size_t>(m) * lda, 40, 3.0f);
         a[0] = 0;  // rows with exact zeros and ties
-        if (a7) for (size_t i = 0; i < a.size(); i += 5) a[i] = std::abs(a[i]);  // skewed rows, as after GELU
-        std::vector<int8_t> tiles(gemm.packed_rows_size(m, k), 99);
+        for (size_t i = 0; i < a.size(); i += 5) a[i] = std::abs(a[i]);  // skewed rows, as after GELU
+        std::vector<uint8_t> tiles(gemm.packed_rows_size(m, k), 99);
         std::vector<float> scales((m + kGemmMR - 1) / kGemmMR * kGemmMR);
         gemm.quantize_rows(m, k, a.data(), lda, tiles.data(), scales.data());
         const int padded = (k + step - 1) / step * step;
         for (int t = 0; t * kGemmMR < m; ++t) {
           for (int i = 0; i < kGemmMR; ++i) {
             const int row = std::min(t * kGemmMR + i, m - 1);
-            std::vector<int> q(static_cast<size_t>(k));
-            float scale;
-            if (a7) {
-              std::vector<uint8_t> u(q.size());
-              int zero;
-              scale = QuantizeRowA7(k, a.data() + row * lda, u.data(), &zero);
-              std::copy(u.begin(), u.end(), q.begin());
-              ASSERT_EQ(ZeroPoint(gemm, tiles.data(), k, t, i), zero);
-            } else {
-              std::vector<int8_t> s(q.size());
-              scale = QuantizeRowQ8(k, a.data() + row * lda, s.data());
-              std::copy(s.begin(), s.end(), q.begin());
-            }
-            ASSERT_EQ(scales[t * kGemmMR + i], scale);
+            std::vector<uint8_t> q(static_cast<size_t>(k));
+            int zero;
+            ASSERT_EQ(scales[t * kGemmMR + i], QuantizeRowU8(k, a.data() + row * lda, q.data(), &zero));
+            ASSERT_EQ(ZeroPoint(gemm, tiles.data(), k, t, i), zero);
             for (int p = 0; p < padded; ++p) {
-              ASSERT_EQ(value(tiles.data(), k, t, i, p), p < k ? q[p] : 0)
-                  << "c" << step << (a7 ? "a7 " : " ") << m << " " << k << " row " << row << " k " << p;
+              ASSERT_EQ(value(tiles.data(), k, t, i, p), p < k ? q[p] : 0) << "c" << step << " " << m << " " << k << " row " << row << " k " << p;
             }
           }
         }
@@ -290,40 +266,33 @@ TEST(QuantizeRows, MatchQuantizeRowInEachTileLayout) {
   }
 }
 
-// Both q8 GEMMs (and both a7 GEMMs) compute exact int32 sums with the same f32 epilogue: each equals its
-// scalar reference and the other bit for bit (the relaxed kernels run natively on their instruction's
-// meaning for 7-bit operands), within the quantization bound of the exact product.
+// Every q8 GEMM computes exact int32 sums with the same f32 epilogue: each equals its scalar reference and
+// the others bit for bit (the relaxed kernels run natively on their instruction's meaning for unsigned
+// bytes: simd.h), within the quantization bound of the exact product.
 TEST(GemmQ8, KernelsMatchTheirReferencesEachOtherAndTheQuantizationBound) {
   ThreadPool pool(1);
   for (int m : kSizesM) {
     for (int n : kSizesN) {
       for (int k : {1, 3, 5, 16, 67, 768}) {
-        const auto a = Random(static_cast<size_t>(m) * k, 41), w = Random(static_cast<size_t>(n) * k, 42, 0.05f),
-                   bias = Random(static_cast<size_t>(n), 43);
+        auto a = Random(static_cast<size_t>(m) * k, 41);
+        const auto w = Random(static_cast<size_t>(n) * k, 42, 0.05f), bias = Random(static_cast<size_t>(n), 43);
+        for (size_t i = 0; i < a.size(); i += 3) a[i] = std::abs(a[i]);  // skewed rows, as after GELU
         const Q8Weights q = QuantizeRows(n, k, w);
         const auto exact = ReferenceLinear(m, n, k, a, w, bias);
-        const std::pair<bool, std::array<const GemmQ8*, 2>> forms[] = {{false, {&kGemmQ8C2, &kGemmQ8C4}},
-                                                                       {true, {&kGemmQ8C2A7, &kGemmQ8C4A7}}};
-        for (const auto& [a7, gemms] : forms) {
-          std::vector<float> c2;
-          for (const GemmQ8* gemm : gemms) {
-            const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data(), *gemm);
-            std::vector<float> fast(static_cast<size_t>(m) * n, 1e30f), reference = fast;
-            LinearForward(pool, m, a.data(), k, linear, fast.data(), n);
-            LinearForward(pool, m, a.data(), k, linear, reference.data(), n, Epilogue::kNone, nullptr,
-                          Kernels::kReference);
-            ASSERT_EQ(fast, reference) << m << "x" << n << "x" << k << (a7 ? " a7" : "");
-            if (c2.empty()) {
-              c2 = fast;
-            } else {
-              ASSERT_EQ(fast, c2) << m << "x" << n << "x" << k << (a7 ? " a7" : "");
-            }
-          }
-          for (int i = 0; i < m; ++i) {
-            for (int j = 0; j < n; ++j) {
-              ASSERT_LE(std::abs(c2[i * n + j] - exact[i * n + j]), Q8ErrorBound(i, j, k, a, w, a7))
-                  << m << "x" << n << "x" << k << (a7 ? " a7" : "") << " at " << i << "," << j;
-            }
+        std::vector<float> first;
+        for (const GemmQ8* gemm : {&kGemmQ8C2, &kGemmQ8C4, &kGemmQ8C4Usdot}) {
+          const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data(), *gemm);
+          std::vector<float> fast(static_cast<size_t>(m) * n, 1e30f), reference = fast;
+          LinearForward(pool, m, a.data(), k, linear, fast.data(), n);
+          LinearForward(pool, m, a.data(), k, linear, reference.data(), n, Epilogue::kNone, nullptr, Kernels::kReference);
+          ASSERT_EQ(fast, reference) << m << "x" << n << "x" << k;
+          if (first.empty()) first = fast;
+          ASSERT_EQ(fast, first) << m << "x" << n << "x" << k;
+        }
+        for (int i = 0; i < m; ++i) {
+          for (int j = 0; j < n; ++j) {
+            ASSERT_LE(std::abs(first[i * n + j] - exact[i * n + j]), Q8ErrorBound(i, j, k, a, w))
+                << m << "x" << n << "x" << k << " at " << i << "," << j;
           }
         }
       }
@@ -337,7 +306,7 @@ TEST(GemmQ8, ThreadsAndEpiloguesGiveTheSingleThreadResults) {
   const auto a = Random(static_cast<size_t>(m) * k, 44), w = Random(static_cast<size_t>(n) * k, 45, 0.05f),
              bias = Random(static_cast<size_t>(n), 46), residual = Random(static_cast<size_t>(m) * n, 47);
   const Q8Weights q = QuantizeRows(n, k, w);
-  for (const GemmQ8* gemm : {&kGemmQ8C2, &kGemmQ8C4, &kGemmQ8C2A7, &kGemmQ8C4A7}) {
+  for (const GemmQ8* gemm : {&kGemmQ8C2, &kGemmQ8C4, &kGemmQ8C4Usdot}) {
     const Linear linear = PackLinearQ8(n, k, q.values.data(), q.scales.data(), bias.data(), *gemm);
     ThreadPool one(1), three(3);
     for (Epilogue e : {Epilogue::kNone, Epilogue::kGelu, Epilogue::kAddResidual}) {
@@ -352,6 +321,31 @@ TEST(GemmQ8, ThreadsAndEpiloguesGiveTheSingleThreadResults) {
       }
     }
   }
+}
+
+// The usdot kernel is chosen only where the engine's dot product multiplies unsigned bytes exactly: an
+// engine that reads the top bit as a sign (ARM's sdot), saturates pair sums to int16 (x86's pmaddubsw) or
+// drops the accumulator (Node 20's baseline compiler) is refused.
+v128_t SignedDot(v128_t a, v128_t b, v128_t acc) {
+  const v128_t lo = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(a), wasm_i16x8_extend_low_i8x16(b));
+  const v128_t hi = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(a), wasm_i16x8_extend_high_i8x16(b));
+  return wasm_i32x4_add(acc, wasm_i32x4_add(wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6), wasm_i32x4_shuffle(lo, hi, 1, 3, 5, 7)));
+}
+v128_t SaturatingDot(v128_t a, v128_t b, v128_t acc) {
+  const v128_t lo = wasm_i16x8_mul(wasm_i16x8_extend_low_i8x16(a), wasm_u16x8_extend_low_u8x16(b));
+  const v128_t hi = wasm_i16x8_mul(wasm_i16x8_extend_high_i8x16(a), wasm_u16x8_extend_high_u8x16(b));
+  // Adjacent products summed with int16 saturation, then pairs of those widened and added.
+  const v128_t pairs = wasm_i16x8_add_sat(wasm_i16x8_shuffle(lo, hi, 0, 2, 4, 6, 8, 10, 12, 14),
+                                          wasm_i16x8_shuffle(lo, hi, 1, 3, 5, 7, 9, 11, 13, 15));
+  return wasm_i32x4_add(acc, wasm_i32x4_extadd_pairwise_i16x8(pairs));
+}
+v128_t DotWithoutAccumulator(v128_t a, v128_t b, v128_t) { return RelaxedDotAdd(a, b, wasm_i32x4_splat(0)); }
+
+TEST(DotTakesUnsignedBytes, AcceptsOnlyExactUnsignedProducts) {
+  EXPECT_TRUE(DotTakesUnsignedBytes(RelaxedDotAdd));  // natively: the unsigned meaning (simd.h)
+  EXPECT_FALSE(DotTakesUnsignedBytes(SignedDot));
+  EXPECT_FALSE(DotTakesUnsignedBytes(SaturatingDot));
+  EXPECT_FALSE(DotTakesUnsignedBytes(DotWithoutAccumulator));
 }
 
 TEST(GemvQ8, WasmSimdMatchesScalarAndTheDequantizedProduct) {

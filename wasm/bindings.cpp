@@ -147,6 +147,8 @@ class WasmModel {
     val out = val::object();
     out.set("architecture", c.architecture);
     out.set("dtype", std::string(model_->dtype() == bert::WeightDType::kQ8 ? "q8" : "fp32"));
+    const bert::Microkernels& kernels = bert::ActiveMicrokernels();
+    out.set("gemm", std::string(model_->dtype() == bert::WeightDType::kQ8 ? kernels.gemm_q8->name : kernels.gemm_f32_name));
     out.set("config", config);
     out.set("heads", heads);
     out.set("labels", Array(c.labels));

@@ -1,26 +1,35 @@
 // The one place where the instruction set picks the GEMM microkernels: relaxed-SIMD builds
 // (-mrelaxed-simd, the "relaxed" variants) take the relaxed ones, every other build SIMD128's. The
-// network calls through kMicrokernels; tests name kernels to compare each with its scalar reference.
+// network calls through ActiveMicrokernels(); tests name kernels to compare each with its scalar reference.
 #pragma once
 
 #include "kernels/gemm.h"
 #include "kernels/qgemm.h"
+#include "kernels/simd.h"
 
 namespace bert {
 
 struct Microkernels {
   GemmMicrokernel gemm_f32;
-  const GemmQ8* gemm_q8;     // with the packings it reads
-  const GemmQ8* gemm_q8_a7;  // the same with a7 activations (qgemm.h)
+  const char* gemm_f32_name;  // for diagnostics (ModelInfo.gemm)
+  const GemmQ8* gemm_q8;      // with the packings it reads, and its name
 };
 
 #if defined(__wasm_relaxed_simd__) && __clang_major__ < 16
 #error "relaxed SIMD needs LLVM 16 or later (LLVM 14 emits pre-standard opcodes): see tools/build.sh"
-#elif defined(__wasm_relaxed_simd__)
-inline constexpr Microkernels kMicrokernels{GemmF32_4x8_WasmRelaxed, &kGemmQ8C4, &kGemmQ8C4A7};
-#else
-inline constexpr Microkernels kMicrokernels{GemmF32_4x8_WasmSimd, &kGemmQ8C2, &kGemmQ8C2A7};
 #endif
+
+// This build's microkernels, chosen at the first call: SIMD128's, or relaxed SIMD's with the q8 GEMM that
+// suits the engine's 8-bit dot product (DotTakesUnsignedBytes).
+const Microkernels& ActiveMicrokernels();
+
+// Relaxed SIMD's 8-bit dot product (RelaxedDotAdd's signature).
+using RelaxedDot = v128_t (*)(v128_t a, v128_t b, v128_t acc);
+
+// Whether `dot` multiplies its 7-bit operand as an unsigned byte, exactly, for the bytes a q8 packing holds
+// (up to 254, against weights in [-127, 127]). x86 engines with an 8-bit dot instruction do (V8 emits
+// vpdpbusd); others read the top bit as a sign, or saturate the sums of product pairs to int16.
+bool DotTakesUnsignedBytes(RelaxedDot dot);
 
 // Runs this build's microkernels on a fixed product and compares them with the scalar references: false
 // when the engine computes an instruction wrongly. (Node 20's baseline compiler gets relaxed SIMD's 8-bit

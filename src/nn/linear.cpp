@@ -119,11 +119,11 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
     const GemmQ8Microkernel q8_kernel = kernels == Kernels::kFast ? gemm.kernel : gemm.reference;
     const size_t tile_size = gemm.packed_rows_size(kGemmMR, w.k);
     const size_t panel_size = gemm.packed_weights_size(kGemmNR, w.k);
-    thread_local std::vector<int8_t> rows;
+    thread_local std::vector<uint8_t> rows;
     thread_local std::vector<float> row_scales;
     rows.resize(std::max(rows.size(), gemm.packed_rows_size(m, w.k)));
     row_scales.resize(std::max(row_scales.size(), static_cast<size_t>(row_blocks) * kRowsPerTask));
-    int8_t* packed_rows = rows.data();
+    uint8_t* packed_rows = rows.data();
     float* scales = row_scales.data();
     pool.Run(static_cast<size_t>(row_blocks), [&](size_t block, int) {
       const int row_begin = static_cast<int>(block) * kRowsPerTask;
@@ -132,7 +132,7 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
     });
     pool.Run(tasks, [&](size_t task, int) {
       const int row_begin = task_rows(task), panel_begin = task_panels(task);
-      const int8_t* block = packed_rows + row_begin / kGemmMR * tile_size;
+      const uint8_t* block = packed_rows + row_begin / kGemmMR * tile_size;
       ForEachTile(row_begin, std::min(m, row_begin + kRowsPerTask), panel_begin,
                   std::min(panels, panel_begin + kPanelsPerTask), w.n, c, ldc, epilogue, residual,
                   [&](int p, int t, int mr, int nc, float* tile) {
@@ -144,7 +144,7 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
     return;
   }
 
-  const GemmMicrokernel kernel = kernels == Kernels::kFast ? kMicrokernels.gemm_f32 : GemmF32_4x8_Scalar;
+  const GemmMicrokernel kernel = kernels == Kernels::kFast ? ActiveMicrokernels().gemm_f32 : GemmF32_4x8_Scalar;
   const size_t tile_size = static_cast<size_t>(kGemmMR) * w.k;
   thread_local std::vector<float> rows;
   rows.resize(std::max(rows.size(), PackedRowsSize(m, w.k)));

@@ -30,7 +30,7 @@ struct Linear {
 Linear PackLinear(int n, int k, const float* weight, const float* bias);
 // The same from int8 rows [n][k] with one scale per row (QuantizeRowQ8's), for `gemm` (this build's).
 Linear PackLinearQ8(int n, int k, const int8_t* weight, const float* scales, const float* bias,
-                    const GemmQ8& gemm = *kMicrokernels.gemm_q8);
+                    const GemmQ8& gemm = *ActiveMicrokernels().gemm_q8);
 
 enum class Epilogue { kNone, kGelu, kGeluTanh, kRelu, kAddResidual };
 Epilogue EpilogueFor(Activation act);
@@ -46,6 +46,6 @@ void LinearForward(ThreadPool& pool, int m, const float* a, size_t lda, const Li
 // The same product over raw packed panels (attention's per-head K and V), single-threaded; the rows
 // of A are packed into `rows_scratch` (PackedRowsSize(m, k) floats).
 void GemmPacked(int m, int n, int k, const float* a, size_t lda, const float* packed, float* c, size_t ldc,
-                float* rows_scratch, GemmMicrokernel kernel = kMicrokernels.gemm_f32);
+                float* rows_scratch, GemmMicrokernel kernel = ActiveMicrokernels().gemm_f32);
 
 }  // namespace bert

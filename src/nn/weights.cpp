@@ -104,19 +104,17 @@ class TensorReader {
     return Read(base + (legacy ? ".beta" : ".bias"), {size}, &out->beta);
   }
 
-  // In q8, `gemm` says how its activations are quantized (microkernels.h).
-  Status ReadLinear(const std::string& base, int64_t n, int64_t k, Linear* out,
-                    const GemmQ8& gemm = *kMicrokernels.gemm_q8) const {
+  Status ReadLinear(const std::string& base, int64_t n, int64_t k, Linear* out) const {
     RowMatrix w;
     std::vector<float> b;
     BERT_RETURN_IF_ERROR(ReadMatrix(base + ".weight", {n, k}, &w));
     BERT_RETURN_IF_ERROR(Read(base + ".bias", {n}, &b));
-    *out = Pack(static_cast<int>(n), static_cast<int>(k), w, b.data(), gemm);
+    *out = Pack(static_cast<int>(n), static_cast<int>(k), w, b.data());
     return {};
   }
 
-  static Linear Pack(int n, int k, const RowMatrix& w, const float* bias, const GemmQ8& gemm = *kMicrokernels.gemm_q8) {
-    return w.quantized() ? PackLinearQ8(n, k, w.q8.values.data(), w.q8.scales.data(), bias, gemm)
+  static Linear Pack(int n, int k, const RowMatrix& w, const float* bias) {
+    return w.quantized() ? PackLinearQ8(n, k, w.q8.values.data(), w.q8.scales.data(), bias)
                          : PackLinear(n, k, w.f32.data(), bias);
   }
 
@@ -157,8 +155,7 @@ Status LoadLayer(const TensorReader& r, const TensorNames& names, const Config& 
   BERT_RETURN_IF_ERROR(r.ReadLinear(base + names.attention_output, h, h, &out->attention_output));
   BERT_RETURN_IF_ERROR(r.ReadLayerNorm(base + names.attention_norm, h, &out->attention_norm));
   BERT_RETURN_IF_ERROR(r.ReadLinear(base + names.intermediate, inter, h, &out->intermediate));
-  // The FFN output's input comes out of GELU (or ReLU): a7 activations (kernels/qgemm.h).
-  BERT_RETURN_IF_ERROR(r.ReadLinear(base + names.output, h, inter, &out->output, *kMicrokernels.gemm_q8_a7));
+  BERT_RETURN_IF_ERROR(r.ReadLinear(base + names.output, h, inter, &out->output));
   return r.ReadLayerNorm(base + names.output_norm, h, &out->output_norm);
 }
 

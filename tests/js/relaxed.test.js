@@ -59,7 +59,7 @@ const SCRIPT = (calls, variants) => `
       const model = await BertModel.load(${JSON.stringify(modelDir(''))} + name, {
         ...options, variant: variant === 'default' ? undefined : variant, threads: 2,
       });
-      row[variant] = { variant: model.info.variant, result: await model[method](...args) };
+      row[variant] = { variant: model.info.variant, gemm: model.info.gemm, result: await model[method](...args) };
       model.dispose();
     }
     out.push(row);
@@ -113,6 +113,12 @@ test('with relaxed SIMD, loads take the relaxed builds and answer every task as 
       'simd', 'relaxed', 'relaxed-threads', 'relaxed-threads',
     ]);
     for (const variant of ['relaxed', 'relaxed-threads', 'default']) expectClose(row[variant].result, row.simd.result, 1e-4, `${what} ${variant}`);
+    // q8: SIMD128's int16 dot, or relaxed SIMD's 8-bit one (in one dot where this engine multiplies
+    // unsigned bytes exactly, else two), the same one in every relaxed engine of the process.
+    const q8 = CALLS[i][1].dtype === 'q8';
+    expect(row.simd.gemm).toBe(q8 ? 'q8-4x8c2-wasmsimd' : 'f32-4x8-wasmsimd');
+    expect(q8 ? ['q8-4x8c4-wasmusdot', 'q8-4x8c4-wasmrelaxed'] : ['f32-4x8-wasmrelaxed']).toContain(row.relaxed.gemm);
+    expect([row['relaxed-threads'].gemm, row.default.gemm]).toEqual([row.relaxed.gemm, row.relaxed.gemm]);
   });
 }, 120000);
 
