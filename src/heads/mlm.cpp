@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <vector>
 
 #include "kernels/gemm.h"
 #include "kernels/qgemm.h"
@@ -25,13 +26,25 @@ void MlmLogits(ThreadPool& pool, const Config& config, const Weights& weights, i
   // matrix serves every mask row.
   constexpr int kVocabPerTask = 1024;
   const RowMatrix& decoder = weights.decoder();
+  // A q8 decoder takes the rows as int16 (qgemm.h), quantized once for every task.
+  std::vector<int16_t> rows_i16;
+  std::vector<float> row_scales;
+  if (decoder.quantized()) {
+    rows_i16.resize(static_cast<size_t>(m) * h);
+    row_scales.resize(static_cast<size_t>(m));
+    for (int i = 0; i < m; ++i) {
+      const size_t row = static_cast<size_t>(i) * h;
+      row_scales[i] = QuantizeRowI16(h, transformed + row, rows_i16.data() + row);
+    }
+  }
   pool.Run(static_cast<size_t>((v + kVocabPerTask - 1) / kVocabPerTask), [&](size_t task, int) {
     const int begin = static_cast<int>(task) * kVocabPerTask;
     const int n = std::min(kVocabPerTask, v - begin);
     const size_t first = static_cast<size_t>(begin) * h;
     if (decoder.quantized()) {
-      GemvQ8_NK_WasmSimd(m, n, h, transformed, h, decoder.q8.values.data() + first, decoder.q8.scales.data() + begin,
-                         head.bias.data() + begin, logits + begin, static_cast<size_t>(v));
+      GemvQ8_NK_WasmSimd(m, n, h, rows_i16.data(), row_scales.data(), decoder.q8.values.data() + first,
+                         decoder.q8.scales.data() + begin, head.bias.data() + begin, logits + begin,
+                         static_cast<size_t>(v));
     } else {
       GemvF32_NK_WasmSimd(m, n, h, transformed, h, decoder.f32.data() + first, head.bias.data() + begin,
                           logits + begin, static_cast<size_t>(v));

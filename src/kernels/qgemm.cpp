@@ -377,44 +377,70 @@ void GemmQ8_4x8c4_WasmUsdot(int mr, int nc, int k, const uint8_t* a, const float
 
 // --- the MLM decoder's GEMV ---
 
-void GemvQ8_NK_Scalar(int m, int n, int k, const float* a, size_t lda, const int8_t* w, const float* scales,
-                      const float* bias, float* out, size_t ldo) {
+namespace {
+
+// GemvQ8_NK's int32 sums run over chunks of k short enough not to overflow (|q| * |w| <= 8191 * 128 per
+// step: 2048 steps stay under 2^31), then go into an f32 sum.
+constexpr int kI16Top = 8191;
+constexpr int kGemvChunk = 2048;
+
+inline float ScaleGemv(float dot, float a_scale, float w_scale, const float* bias, int j) {
+  return dot * (a_scale * w_scale) + (bias ? bias[j] : 0.0f);
+}
+
+}  // namespace
+
+float QuantizeRowI16(int k, const float* x, int16_t* q) {
+  float amax = 0;
+  for (int p = 0; p < k; ++p) amax = std::max(amax, std::fabs(x[p]));
+  const float inv = kI16Top / amax;
+  if (!(amax > 0 && amax <= FLT_MAX && inv <= FLT_MAX)) {
+    std::fill_n(q, k, int16_t{0});
+    return 0.0f;
+  }
+  for (int p = 0; p < k; ++p) q[p] = static_cast<int16_t>(Round(x[p] * inv, kI16Top));
+  return amax / kI16Top;
+}
+
+void GemvQ8_NK_Scalar(int m, int n, int k, const int16_t* a, const float* a_scales, const int8_t* w,
+                      const float* w_scales, const float* bias, float* out, size_t ldo) {
   for (int j = 0; j < n; ++j) {
     const int8_t* wj = w + static_cast<size_t>(j) * k;
     for (int i = 0; i < m; ++i) {
-      double acc = 0;
-      for (int p = 0; p < k; ++p) acc += static_cast<double>(a[i * lda + p]) * wj[p];
-      out[i * ldo + j] = static_cast<float>(acc) * scales[j] + (bias ? bias[j] : 0.0f);
+      const int16_t* ai = a + static_cast<size_t>(i) * k;
+      float dot = 0;
+      for (int p0 = 0; p0 < k; p0 += kGemvChunk) {
+        int32_t chunk = 0;
+        for (int p = p0; p < std::min(k, p0 + kGemvChunk); ++p) chunk += ai[p] * wj[p];
+        dot += static_cast<float>(chunk);
+      }
+      out[i * ldo + j] = ScaleGemv(dot, a_scales[i], w_scales[j], bias, j);
     }
   }
 }
 
-void GemvQ8_NK_WasmSimd(int m, int n, int k, const float* a, size_t lda, const int8_t* w, const float* scales,
-                        const float* bias, float* out, size_t ldo) {
-  const int k16 = k & ~15;
+void GemvQ8_NK_WasmSimd(int m, int n, int k, const int16_t* a, const float* a_scales, const int8_t* w,
+                        const float* w_scales, const float* bias, float* out, size_t ldo) {
   for (int j = 0; j < n; ++j) {
     const int8_t* wj = w + static_cast<size_t>(j) * k;
     for (int i = 0; i < m; ++i) {
-      const float* ai = a + i * lda;
-      v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-      int p = 0;
-      for (; p < k16; p += 16) {
-        const v128_t q = wasm_v128_load(wj + p);
-        const v128_t q_lo = wasm_i16x8_extend_low_i8x16(q), q_hi = wasm_i16x8_extend_high_i8x16(q);
-        const v128_t w0 = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(q_lo));
-        const v128_t w1 = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(q_lo));
-        const v128_t w2 = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_low_i16x8(q_hi));
-        const v128_t w3 = wasm_f32x4_convert_i32x4(wasm_i32x4_extend_high_i16x8(q_hi));
-        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(ai + p), w0));
-        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(ai + p + 4), w1));
-        acc2 = wasm_f32x4_add(acc2, wasm_f32x4_mul(wasm_v128_load(ai + p + 8), w2));
-        acc3 = wasm_f32x4_add(acc3, wasm_f32x4_mul(wasm_v128_load(ai + p + 12), w3));
+      const int16_t* ai = a + static_cast<size_t>(i) * k;
+      float dot = 0;
+      for (int p0 = 0; p0 < k; p0 += kGemvChunk) {
+        const int end = std::min(k, p0 + kGemvChunk);
+        v128_t acc0 = wasm_i32x4_splat(0), acc1 = acc0;
+        int p = p0;
+        for (; p + 16 <= end; p += 16) {
+          acc0 = wasm_i32x4_add(acc0, wasm_i32x4_dot_i16x8(wasm_v128_load(ai + p), wasm_i16x8_load8x8(wj + p)));
+          acc1 = wasm_i32x4_add(acc1, wasm_i32x4_dot_i16x8(wasm_v128_load(ai + p + 8), wasm_i16x8_load8x8(wj + p + 8)));
+        }
+        const v128_t acc = wasm_i32x4_add(acc0, acc1);
+        int32_t chunk = (wasm_i32x4_extract_lane(acc, 0) + wasm_i32x4_extract_lane(acc, 1)) +
+                        (wasm_i32x4_extract_lane(acc, 2) + wasm_i32x4_extract_lane(acc, 3));
+        for (; p < end; ++p) chunk += ai[p] * wj[p];
+        dot += static_cast<float>(chunk);
       }
-      const v128_t acc = wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3));
-      float sum = (wasm_f32x4_extract_lane(acc, 0) + wasm_f32x4_extract_lane(acc, 1)) +
-                  (wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3));
-      for (; p < k; ++p) sum += ai[p] * wj[p];
-      out[i * ldo + j] = sum * scales[j] + (bias ? bias[j] : 0.0f);
+      out[i * ldo + j] = ScaleGemv(dot, a_scales[i], w_scales[j], bias, j);
     }
   }
 }

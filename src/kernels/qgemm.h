@@ -87,11 +87,15 @@ inline constexpr GemmQ8 kGemmQ8C4Usdot{PackedWeightsQ8C4Size, PackWeightsQ8C4,  
                                        QuantizeRowsQ8C4,      GemmQ8_4x8c4_WasmUsdot, GemmQ8_4x8c4_Scalar,
                                        "q8-4x8c4-wasmusdot"};
 
-// out[m][n] = dot(a[m], w[n]) * scales[n] + bias[n] for int8 rows W [n][k] read in place (the tied MLM
-// decoder of a q8 model: its word embeddings); the activations stay f32.
-void GemvQ8_NK_Scalar(int m, int n, int k, const float* a, size_t lda, const int8_t* w, const float* scales,
-                      const float* bias, float* out, size_t ldo);
-void GemvQ8_NK_WasmSimd(int m, int n, int k, const float* a, size_t lda, const int8_t* w, const float* scales,
-                        const float* bias, float* out, size_t ldo);
+// The tied MLM decoder of a q8 model: out[m][n] = dot(a[m], w[n]) + bias[n] for int8 rows W [n][k] read in
+// place (its word embeddings, one scale per row) and a few activation rows, each quantized by QuantizeRowI16
+// to int16 on a symmetric grid of 2 * 8191 + 1 steps: fine enough that the weights' int8 grid sets the
+// error, coarse enough for i32x4.dot_i16x8_s's int32 sums over 2048 k steps. Exact integer sums, so the
+// kernel and its reference agree bit for bit.
+float QuantizeRowI16(int k, const float* x, int16_t* q);  // returns the scale (0 for a row of zeros)
+void GemvQ8_NK_Scalar(int m, int n, int k, const int16_t* a, const float* a_scales, const int8_t* w,
+                      const float* w_scales, const float* bias, float* out, size_t ldo);
+void GemvQ8_NK_WasmSimd(int m, int n, int k, const int16_t* a, const float* a_scales, const int8_t* w,
+                        const float* w_scales, const float* bias, float* out, size_t ldo);
 
 }  // namespace bert
