@@ -250,8 +250,7 @@ void GemmQ8_4x8c2_WasmSimd(int mr, int nc, int k, const uint8_t* a, const float*
   v128_t acc0_lo = wasm_i32x4_splat(0), acc0_hi = acc0_lo, acc1_lo = acc0_lo, acc1_hi = acc0_lo;
   v128_t acc2_lo = acc0_lo, acc2_hi = acc0_lo, acc3_lo = acc0_lo, acc3_hi = acc0_lo;
   for (int p = (k + 1) / 2; p > 0; --p) {
-    const v128_t w = wasm_v128_load(panel);  // 8 columns x 2 k steps
-    const v128_t w_lo = wasm_i16x8_extend_low_i8x16(w), w_hi = wasm_i16x8_extend_high_i8x16(w);
+    const v128_t w_lo = wasm_i16x8_load8x8(panel), w_hi = wasm_i16x8_load8x8(panel + 8);  // 8 columns x 2 k steps
     const v128_t a0 = wasm_v128_load32_splat(a), a1 = wasm_v128_load32_splat(a + 4);
     const v128_t a2 = wasm_v128_load32_splat(a + 8), a3 = wasm_v128_load32_splat(a + 12);
     panel += 2 * kGemmNR;
