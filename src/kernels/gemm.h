@@ -1,6 +1,7 @@
 // f32 GEMM kernels, XNNPACK style: weights packed once into panels of kGemmNR output columns
 // (kGemmNR biases, then K rows of kGemmNR weights), and microkernels that compute an MR x NR tile of
 // C = A * W^T + bias in registers. Kernels are pure functions: no allocation, no threads, no globals.
+// One kernel per file: packing and the 4x8 kernels in kernels/f32_gemm/, the GEMV in kernels/f32_gemv/.
 #pragma once
 
 #include <cstddef>

@@ -16,6 +16,7 @@
 // Packed row tiles end with their rows' zero points and weight panels with their columns' weight sums
 // (int32). The sums are exact for k <= 66,000 (|q - zero| * |w| <= 254 * 127 per step; configs cap k at
 // 65,536). The tiling follows the f32 GEMM (gemm.h): panels of kGemmNR columns, tiles of kGemmMR rows.
+// One kernel per file: quantization, packing and the kernels in kernels/q8_gemm/, the GEMV in kernels/q8_gemv/.
 #pragma once
 
 #include <cstddef>

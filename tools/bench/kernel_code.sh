@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 out=build/kernel_code
 mkdir -p "$out"
 NODE_PATH=/usr/share/nodejs em++ -std=c++20 -O3 -msimd128 --profiling-funcs -Isrc \
-  tools/bench/kernel_code.cpp src/kernels/gemm.cpp -o "$out/kernel_code.js"
+  tools/bench/kernel_code.cpp src/kernels/f32_gemm/pack.cpp src/kernels/f32_gemm/4x8_wasmsimd.cpp -o "$out/kernel_code.js"
 echo '{ "type": "commonjs" }' > "$out/package.json"
 node --no-experimental-fetch --no-liftoff --print-wasm-code "$out/kernel_code.js" > "$out/code.txt"
 # main's code, from its first broadcast to the loop's backward branch.
