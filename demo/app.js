@@ -669,6 +669,7 @@ function renderStatus() {
   const items = [
     ['engine', info ? ENGINES[info.variant] : '…'],
     ['weights', info ? info.dtype : '…'],
+    ['kernel', info ? info.gemm : '…'],  // the matrix kernel this engine and these weights run
     ['threads', info ? String(info.threads) : '…'],
     ['cross-origin isolated', isolated ? 'yes' : 'no (no COOP/COEP from the host or a service worker: single-threaded)'],
     ['last inference', last],

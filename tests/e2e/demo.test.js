@@ -133,10 +133,13 @@ describe('demo interactions', () => {
     const { page } = demo;
     await gotoDemo(demo, { model: '/models/small-random/' });
     expect(await page.getAttribute('#model-info', 'data-dtype')).toBe('fp32');
+    const kernel = () => page.locator('#status [data-field="kernel"] strong').innerText();
+    expect(await kernel()).toBe('f32-4x8-wasmrelaxed');  // Chromium has relaxed SIMD
     await page.selectOption('#dtype-select', 'q8');
     await page.waitForSelector('#model-info[data-dtype="q8"]', { timeout: 60000 });
     await page.waitForSelector('body[data-state="ready"]');
     expect(await page.locator('#status [data-field="weights"] strong').innerText()).toBe('q8');
+    expect(await kernel()).toMatch(/^q8-4x8c4-wasm(usdot|relaxed)$/);  // usdot where the CPU multiplies unsigned bytes
     expect(await page.locator('#model-info').innerText()).toMatch(/weights in memory ≈[\d.]+ MB as q8 \(fp32: [\d.]+ MB\)/);
     // q8 answers: the golden's best token at each mask (these masks are no near ties).
     const c = golden('small-random', 'two_masks');
