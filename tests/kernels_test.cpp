@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <utility>
 #include <random>
@@ -235,7 +236,8 @@ int ZeroPoint(const GemmQ8& gemm, const uint8_t* tiles, int k, int t, int i) {
 }
 
 // Every row of every tile (rows past m repeat the last) holds its values as QuantizeRowU8 gives them, and
-// its zero point; k's padding holds 0.
+// its zero point; k's padding holds 0. Rows holding a NaN (its grid from the other values) or an inf (no
+// usable scale) included.
 TEST(QuantizeRows, MatchQuantizeRowU8InEachTileLayout) {
   const std::tuple<GemmQ8, RowTileValue, int> layouts[] = {{kGemmQ8C2, C2Value, 2}, {kGemmQ8C4, C4Value, 4}};
   for (const auto& [gemm, value, step] : layouts) {
@@ -245,6 +247,10 @@ TEST(QuantizeRows, MatchQuantizeRowU8InEachTileLayout) {
         auto a = Random(static_cast<size_t>(m) * lda, 40, 3.0f);
         a[0] = 0;  // rows with exact zeros and ties
         for (size_t i = 0; i < a.size(); i += 5) a[i] = std::abs(a[i]);  // skewed rows, as after GELU
+        if (m > 2) {
+          a[lda + static_cast<size_t>(k) / 2] = std::numeric_limits<float>::quiet_NaN();
+          a[2 * lda] = -std::numeric_limits<float>::infinity();
+        }
         std::vector<uint8_t> tiles(gemm.packed_rows_size(m, k), 99);
         std::vector<float> scales((m + kGemmMR - 1) / kGemmMR * kGemmMR);
         gemm.quantize_rows(m, k, a.data(), lda, tiles.data(), scales.data());

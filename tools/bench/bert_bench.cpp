@@ -1,5 +1,6 @@
 // bert-bench: the engine's benchmarks, built natively and as wasm (run by Node), printing JSON lines.
-//   bert-bench gemm  [--threads N]           f32 and q8 GEMM (Linear) at BERT-base's layer shapes, GFLOP/s
+//   bert-bench gemm  [--threads N]           f32 and q8 GEMM (Linear) at BERT-base's layer shapes, GFLOP/s;
+//                                            and the q8 activations' quantization into row tiles, ns per value
 //   bert-bench pool  [--threads N]           thread pool hand-off: microseconds per Run of tiny tasks
 //   bert-bench peak                          the ceiling for the GEMM: f32x4 multiply + add, no memory
 //   bert-bench model DIR [--threads N] [--dtype fp32|q8] [--reference DIR]   (no --dtype: as the folder is)
@@ -110,6 +111,16 @@ int Gemm(int threads) {
             t.runs, gflop / t.median_ms * 1e3, gflop / t.min_ms * 1e3);
         std::fflush(stdout);
       }
+      if (s.n != 768) continue;  // one line per K: the q8 GEMM's first step, its activations into row tiles
+      const bert::GemmQ8& gemm = *q8.q8;
+      std::vector<uint8_t> tiles(gemm.packed_rows_size(m, s.k));
+      std::vector<float> row_scales(static_cast<size_t>(m + bert::kGemmMR));
+      const Timing t = Measure([&] { gemm.quantize_rows(m, s.k, a.data(), s.k, tiles.data(), row_scales.data()); }, 2, 10, 100);
+      const double values = static_cast<double>(m) * s.k;
+      std::printf(
+          "{\"bench\":\"quantize_rows\",\"where\":\"%s\",\"kernel\":\"%s\",\"m\":%d,\"k\":%d,"
+          "\"ns_per_value_median\":%.3f,\"ns_per_value_best\":%.3f}\n",
+          Where(), gemm.name, m, s.k, t.median_ms * 1e6 / values, t.min_ms * 1e6 / values);
     }
   }
   return 0;

@@ -202,6 +202,10 @@ function report({ machine, ours, engine, peers, wasmSizes }) {
     };
     lines.push(`| ${g.m}x${g.k}x${g.n} (${g.shape}) | ${g.dtype} | ${cell('native')} | ${cell('wasm simd (')} | ${cell('wasm simd-threads')} |`);
   }
+  const quantize = engine.filter((r) => r.bench === 'quantize_rows' && r.where.startsWith('wasm simd ('));
+  if (quantize.length) {
+    lines.push('', `q8 activations quantized into row tiles (the first step of every q8 GEMM), wasm 1t (Node), ns per value median / best: ${quantize.map((r) => `${r.m}x${r.k} ${r.ns_per_value_median} / ${r.ns_per_value_best}`).join(', ')}.`);
+  }
   for (const r of engine.filter((x) => x.bench === 'peak')) {
     lines.push('', `Ceiling, ${r.where}: 8 SIMD128 mul + 8 add per step, operands in registers (bert-bench peak): ${r.gflops_median} GFLOP/s median (${r.gflops_best} best).`);
   }

@@ -18,8 +18,8 @@ inline float InverseScale(float amax) {
 }
 
 // A row's grid (QuantizeRowU8) from lo = min(x, 0) and hi = max(x, 0): its scale, inverse and zero point.
-// A row of zeros, with an inf or a range past FLT_MAX gets scale 0 and quantizes to 0 (NaNs are not rows a
-// model produces: they may do the same, or become zero).
+// A row of zeros, with an inf or a range past FLT_MAX gets scale 0 and quantizes to 0. A NaN is passed over
+// by min and max (kernel and reference alike) and quantizes to the zero point.
 float GridU8(float lo, float hi, float* inverse, int* zero) {
   const float range = hi - lo, inv = kTop / range;
   if (!(range > 0 && range <= FLT_MAX && inv <= FLT_MAX)) {
@@ -37,8 +37,8 @@ float RowGridU8(int k, const float* x, float* inverse, int* zero) {
   int p = 0;
   for (; p + 4 <= k; p += 4) {
     const v128_t v = wasm_v128_load(x + p);
-    vmin = wasm_f32x4_min(vmin, v);
-    vmax = wasm_f32x4_max(vmax, v);
+    vmin = wasm_f32x4_pmin(vmin, v);  // pmin, pmax: one minps, maxps each in V8 (min, max: NaN-aware sequences)
+    vmax = wasm_f32x4_pmax(vmax, v);
   }
   float lo = std::min(std::min(wasm_f32x4_extract_lane(vmin, 0), wasm_f32x4_extract_lane(vmin, 1)),
                       std::min(wasm_f32x4_extract_lane(vmin, 2), wasm_f32x4_extract_lane(vmin, 3)));
