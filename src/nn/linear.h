@@ -1,7 +1,7 @@
 // A fully connected layer with weights packed once at load, run as tiled GEMM microkernels across a
-// thread pool, with the bias applied in the tile and the activation or residual fused per tile. Its
-// weights are f32 (bias folded into the panels) or q8 (int8 per output, activations quantized per row
-// at run time: kernels/qgemm.h).
+// thread pool, with the bias applied in the tile and the activation or residual on each task's block
+// of the output while it is in cache. Its weights are f32 (bias folded into the panels) or q8 (int8 per
+// output, activations quantized per row at run time: kernels/qgemm.h).
 #pragma once
 
 #include <cstddef>
