@@ -329,9 +329,9 @@ TEST(GemmQ8, ThreadsAndEpiloguesGiveTheSingleThreadResults) {
   }
 }
 
-// The usdot kernel is chosen only where the engine's dot product multiplies unsigned bytes exactly: an
-// engine that reads the top bit as a sign (ARM's sdot), saturates pair sums to int16 (x86's pmaddubsw) or
-// drops the accumulator (Node 20's baseline compiler) is refused.
+// Engines' 8-bit dot products: the usdot kernel is chosen only where it multiplies unsigned bytes exactly:
+// an engine that reads the top bit as a sign (ARM's sdot), saturates pair sums to int16 (x86's pmaddubsw)
+// or drops the accumulator (Node 20's baseline compiler) is refused.
 v128_t SignedDot(v128_t a, v128_t b, v128_t acc) {
   const v128_t lo = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(a), wasm_i16x8_extend_low_i8x16(b));
   const v128_t hi = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(a), wasm_i16x8_extend_high_i8x16(b));
@@ -352,6 +352,19 @@ TEST(DotTakesUnsignedBytes, AcceptsOnlyExactUnsignedProducts) {
   EXPECT_FALSE(DotTakesUnsignedBytes(SignedDot));
   EXPECT_FALSE(DotTakesUnsignedBytes(SaturatingDot));
   EXPECT_FALSE(DotTakesUnsignedBytes(DotWithoutAccumulator));
+}
+
+// Relaxed builds take usdot on exact unsigned dots, SIMD128's c2 kernel where the dot saturates product
+// pairs (x86 without an 8-bit dot instruction: those sequences make two dots per 4 k steps slower than
+// i32x4.dot_i16x8_s), and the 7-bit kernel elsewhere (ARM's signed dot).
+TEST(RelaxedGemmQ8, FollowsWhatTheEnginesDotComputes) {
+  EXPECT_TRUE(DotSaturatesProductPairs(SaturatingDot));
+  EXPECT_FALSE(DotSaturatesProductPairs(RelaxedDotAdd));
+  EXPECT_FALSE(DotSaturatesProductPairs(SignedDot));
+  EXPECT_FALSE(DotSaturatesProductPairs(DotWithoutAccumulator));
+  EXPECT_EQ(&RelaxedGemmQ8(RelaxedDotAdd), &kGemmQ8C4Usdot);
+  EXPECT_EQ(&RelaxedGemmQ8(SaturatingDot), &kGemmQ8C2);
+  EXPECT_EQ(&RelaxedGemmQ8(SignedDot), &kGemmQ8C4);
 }
 
 TEST(QuantizeRowI16, SymmetricGridOf8191StepsEachSide) {

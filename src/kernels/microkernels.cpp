@@ -1,5 +1,6 @@
 #include "kernels/microkernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -22,12 +23,29 @@ v128_t Load(const volatile void* bytes) {
   return wasm_v128_load(copy);
 }
 
+// Whether `dot` gives, in each lane, the accumulator plus pair_sum(p0, p1) + pair_sum(p2, p3) of the lane's
+// four products of a weight and an unsigned byte. The lanes: products at the extremes (pairs past int16
+// in both signs), then mixed ones, onto an accumulator that must be kept.
+template <typename PairSum>
+bool DotComputes(RelaxedDot dot, PairSum pair_sum) {
+  static const volatile int8_t kWeights[16] = {127, 127, 127, 127, -127, -127, -127, -127, 127, -127, 1, -1, 0, 5, -7, 100};
+  static const volatile uint8_t kBytes[16] = {254, 254, 254, 254, 254, 254, 254, 254, 200, 128, 254, 129, 77, 0, 1, 127};
+  static const volatile int32_t kAcc[4] = {1, -2, 1 << 20, -(1 << 20)};
+  int32_t got[4];
+  wasm_v128_store(got, dot(Load(kWeights), Load(kBytes), Load(kAcc)));
+  for (int lane = 0; lane < 4; ++lane) {
+    int32_t p[4];
+    for (int t = 0; t < 4; ++t) p[t] = kWeights[4 * lane + t] * kBytes[4 * lane + t];
+    if (got[lane] != kAcc[lane] + pair_sum(p[0], p[1]) + pair_sum(p[2], p[3])) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 const Microkernels& ActiveMicrokernels() {
 #if defined(__wasm_relaxed_simd__)
-  static const Microkernels kernels{GemmF32_4x8_WasmRelaxed, "f32-4x8-wasmrelaxed",
-                                    DotTakesUnsignedBytes(RelaxedDotAdd) ? &kGemmQ8C4Usdot : &kGemmQ8C4};
+  static const Microkernels kernels{GemmF32_4x8_WasmRelaxed, "f32-4x8-wasmrelaxed", &RelaxedGemmQ8(RelaxedDotAdd)};
 #else
   static constexpr Microkernels kernels{GemmF32_4x8_WasmSimd, "f32-4x8-wasmsimd", &kGemmQ8C2};
 #endif
@@ -35,19 +53,17 @@ const Microkernels& ActiveMicrokernels() {
 }
 
 bool DotTakesUnsignedBytes(RelaxedDot dot) {
-  // Each lane: four products at the extremes (pairs past int16 in both signs), then mixed ones, onto an
-  // accumulator that must be kept.
-  static const volatile int8_t kWeights[16] = {127, 127, 127, 127, -127, -127, -127, -127, 127, -127, 1, -1, 0, 5, -7, 100};
-  static const volatile uint8_t kBytes[16] = {254, 254, 254, 254, 254, 254, 254, 254, 200, 128, 254, 129, 77, 0, 1, 127};
-  static const volatile int32_t kAcc[4] = {1, -2, 1 << 20, -(1 << 20)};
-  int32_t got[4];
-  wasm_v128_store(got, dot(Load(kWeights), Load(kBytes), Load(kAcc)));
-  for (int lane = 0; lane < 4; ++lane) {
-    int32_t want = kAcc[lane];
-    for (int t = 4 * lane; t < 4 * lane + 4; ++t) want += kWeights[t] * kBytes[t];
-    if (got[lane] != want) return false;
-  }
-  return true;
+  return DotComputes(dot, [](int32_t a, int32_t b) { return a + b; });
+}
+
+bool DotSaturatesProductPairs(RelaxedDot dot) {
+  return DotComputes(dot, [](int32_t a, int32_t b) { return std::clamp(a + b, INT16_MIN, INT16_MAX); });
+}
+
+const GemmQ8& RelaxedGemmQ8(RelaxedDot dot) {
+  if (DotTakesUnsignedBytes(dot)) return kGemmQ8C4Usdot;
+  if (DotSaturatesProductPairs(dot)) return kGemmQ8C2;
+  return kGemmQ8C4;
 }
 
 bool MicrokernelsSelfTest() {

@@ -139,7 +139,7 @@ describe('demo interactions', () => {
     await page.waitForSelector('#model-info[data-dtype="q8"]', { timeout: 60000 });
     await page.waitForSelector('body[data-state="ready"]');
     expect(await page.locator('#status [data-field="weights"] strong').innerText()).toBe('q8');
-    expect(await kernel()).toMatch(/^q8-4x8c4-wasm(usdot|relaxed)$/);  // usdot where the CPU multiplies unsigned bytes
+    expect(await kernel()).toMatch(/^q8-4x8c(4-wasm(usdot|relaxed)|2-wasmsimd)$/);  // as the CPU's 8-bit dot suits (microkernels.h)
     expect(await page.locator('#model-info').innerText()).toMatch(/weights in memory ≈[\d.]+ MB as q8 \(fp32: [\d.]+ MB\)/);
     // q8 answers: the golden's best token at each mask (these masks are no near ties).
     const c = golden('small-random', 'two_masks');
