@@ -32,8 +32,9 @@ using RelaxedDot = v128_t (*)(v128_t a, v128_t b, v128_t acc);
 // vpdpbusd); others read the top bit as a sign, or saturate the sums of product pairs to int16.
 bool DotTakesUnsignedBytes(RelaxedDot dot);
 
-// Whether `dot` sums adjacent products with int16 saturation: what x86 engines without an 8-bit dot
-// instruction compute (V8 emits pmaddubsw, then pmaddwd and an add; Node 22's V8 does so on every x86).
+// Whether `dot` sums adjacent products with int16 saturation: what x86 engines compute when they do not use
+// an 8-bit dot instruction (V8 emits pmaddubsw, then pmaddwd and an add; Node 20's and 22's V8 do so even
+// on this AVX-VNNI machine).
 bool DotSaturatesProductPairs(RelaxedDot dot);
 
 // The q8 GEMM of relaxed builds, read from what the engine's dot product computes:

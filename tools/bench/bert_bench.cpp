@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "kernels/gemm.h"
+#include "kernels/microkernels.h"
 #include "kernels/qgemm.h"
 #include "kernels/simd.h"
 #include "nn/linear.h"
@@ -111,16 +112,19 @@ int Gemm(int threads) {
             t.runs, gflop / t.median_ms * 1e3, gflop / t.min_ms * 1e3);
         std::fflush(stdout);
       }
-      if (s.n != 768) continue;  // one line per K: the q8 GEMM's first step, its activations into row tiles
-      const bert::GemmQ8& gemm = *q8.q8;
-      std::vector<uint8_t> tiles(gemm.packed_rows_size(m, s.k));
-      std::vector<float> row_scales(static_cast<size_t>(m + bert::kGemmMR));
-      const Timing t = Measure([&] { gemm.quantize_rows(m, s.k, a.data(), s.k, tiles.data(), row_scales.data()); }, 2, 10, 100);
-      const double values = static_cast<double>(m) * s.k;
+    }
+    // The q8 GEMM's first step on its own: its activations quantized into packed row tiles, per layer input width.
+    const bert::GemmQ8& gemm = *bert::ActiveMicrokernels().gemm_q8;
+    for (int k : {768, 3072}) {
+      std::vector<float> a(static_cast<size_t>(m) * k), row_scales(static_cast<size_t>(m + bert::kGemmMR));
+      for (float& x : a) x = dist(rng);
+      std::vector<uint8_t> tiles(gemm.packed_rows_size(m, k));
+      const Timing t = Measure([&] { gemm.quantize_rows(m, k, a.data(), k, tiles.data(), row_scales.data()); }, 2, 10, 100);
+      const double values = static_cast<double>(m) * k;
       std::printf(
           "{\"bench\":\"quantize_rows\",\"where\":\"%s\",\"kernel\":\"%s\",\"m\":%d,\"k\":%d,"
           "\"ns_per_value_median\":%.3f,\"ns_per_value_best\":%.3f}\n",
-          Where(), gemm.name, m, s.k, t.median_ms * 1e6 / values, t.min_ms * 1e6 / values);
+          Where(), gemm.name, m, k, t.median_ms * 1e6 / values, t.min_ms * 1e6 / values);
     }
   }
   return 0;
